@@ -1,0 +1,77 @@
+"""Load the ontology, shapes and named-graph data files, failing with file, line and column."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph
+from rdflib.plugins.parsers.notation3 import BadSyntax
+
+from .namespaces import PREFIXES, graph_iri
+from .resources import graphs_dir
+
+
+@dataclass
+class DataFileError(Exception):
+    """A data file that cannot be parsed: where, and what the parser said."""
+
+    path: Path
+    line: int | None
+    column: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = str(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.reason}"
+
+
+def _error_from(path: Path, exc: Exception) -> DataFileError:
+    if isinstance(exc, BadSyntax):
+        text = exc._str.decode("utf-8", "replace") if isinstance(exc._str, bytes) else exc._str
+        offset = exc._i
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        return DataFileError(path, line, column, exc._why)
+    return DataFileError(path, None, None, f"{type(exc).__name__}: {exc}")
+
+
+def parse_turtle(path: Path, graph: Graph | None = None) -> Graph:
+    """Parse one Turtle file into ``graph`` (a new graph if none), or raise DataFileError."""
+    target = graph if graph is not None else Graph()
+    try:
+        target.parse(path, format="turtle")
+    except Exception as exc:  # the parsers raise many types; all mean "bad file"
+        raise _error_from(path, exc) from exc
+    return target
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    """Bind the project's prefixes on ``graph`` (for readable serializations)."""
+    for prefix, iri in PREFIXES.items():
+        graph.bind(prefix, iri, override=True, replace=True)
+    return graph
+
+
+def graph_files(folder: Path | None = None) -> list[Path]:
+    """The Turtle files of a graphs folder, sorted; each file's stem names its graph."""
+    return sorted((folder or graphs_dir()).glob("*.ttl"))
+
+
+def load_dataset(extra_folders: Iterable[Path] = ()) -> Dataset:
+    """The dataset: one named graph per file of ``data/graphs`` (and of each extra folder).
+
+    Files with the same stem in several folders go into the same named graph, so a second
+    release can be loaded beside the first without any code change.
+    """
+    dataset = Dataset()
+    bind_prefixes(dataset)
+    for folder in (graphs_dir(), *extra_folders):
+        for path in graph_files(folder):
+            parse_turtle(path, dataset.graph(graph_iri(path.stem)))
+    return dataset
