@@ -1,0 +1,153 @@
+"""Serialize the dataset, or one of its named graphs, in the usual RDF formats.
+
+``FORMATS`` is the one table of format names, media types and file extensions; the server
+imports it too, so this module must stay free of Flask.
+
+Whole dataset vs. one graph: a dataset (``graph=None``) needs a format that can carry named
+graphs (TriG, N-Quads, JSON-LD). Asking for a triples-only format (Turtle, N-Triples, RDF/XML)
+without a graph raises :class:`ExportError` naming the graphs, unless ``union=True``, which
+merges every graph into one (and loses which graph said what).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+
+from .loading import bind_prefixes, load_dataset
+from .namespaces import GRAPH, PREFIXES
+from .resources import resource_dir
+
+__all__ = [
+    "FORMATS",
+    "ExportError",
+    "RdfFormat",
+    "dataset_trig_file",
+    "export",
+    "format_for_media_type",
+    "graph_names",
+    "write_dataset_trig",
+]
+
+
+@dataclass(frozen=True)
+class RdfFormat:
+    """One serialization: its CLI name, media type, file extension and rdflib plugin."""
+
+    name: str
+    media_type: str
+    extension: str
+    rdflib_format: str
+    quads: bool
+    label: str
+
+
+#: Every export format, by CLI name. ``quads`` says whether it can hold named graphs.
+FORMATS: dict[str, RdfFormat] = {
+    f.name: f
+    for f in (
+        RdfFormat("trig", "application/trig", ".trig", "trig", True, "TriG"),
+        RdfFormat("nquads", "application/n-quads", ".nq", "nquads", True, "N-Quads"),
+        RdfFormat("jsonld", "application/ld+json", ".jsonld", "json-ld", True, "JSON-LD"),
+        RdfFormat("turtle", "text/turtle", ".ttl", "longturtle", False, "Turtle"),
+        RdfFormat("ntriples", "application/n-triples", ".nt", "nt", False, "N-Triples"),
+        RdfFormat("xml", "application/rdf+xml", ".rdf", "xml", False, "RDF/XML"),
+    )
+}
+
+
+class ExportError(ValueError):
+    """An export that cannot be done as asked (unknown format or graph, quads needed)."""
+
+
+def format_for_media_type(media_type: str) -> RdfFormat | None:
+    """The format served under ``media_type`` (parameters such as charset ignored), if any."""
+    bare = media_type.split(";", 1)[0].strip().lower()
+    return next((f for f in FORMATS.values() if f.media_type == bare), None)
+
+
+def graph_names(dataset: Dataset) -> list[str]:
+    """The names (``release``, …) of the dataset's non-empty named graphs under our space."""
+    names = []
+    for context in dataset.graphs():
+        iri = str(context.identifier)
+        if iri.startswith(str(GRAPH)) and len(context) > 0:
+            names.append(iri[len(str(GRAPH)) :])
+    return sorted(names)
+
+
+def _graph(dataset: Dataset, name: str) -> Graph:
+    if name not in graph_names(dataset):
+        known = ", ".join(graph_names(dataset)) or "(none)"
+        raise ExportError(f"no graph named {name!r}; the graphs are: {known}")
+    named = dataset.graph(URIRef(GRAPH[name]))
+    copy = bind_prefixes(Graph(identifier=named.identifier))
+    for triple in named:
+        copy.add(triple)
+    return copy
+
+
+def _union(dataset: Dataset) -> Graph:
+    merged = bind_prefixes(Graph())
+    for s, p, o, _ in dataset.quads((None, None, None, None)):
+        merged.add((s, p, o))
+    return merged
+
+
+def _sorted_lines(text: str) -> str:
+    lines = sorted({line for line in text.splitlines() if line.strip()})
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _serialize(target: Graph | Dataset, fmt: RdfFormat) -> str:
+    if fmt.name == "jsonld":
+        return target.serialize(format="json-ld", context=dict(PREFIXES), indent=2) + "\n"
+    text = target.serialize(format=fmt.rdflib_format)
+    if fmt.name in ("nquads", "ntriples"):
+        return _sorted_lines(text)  # line-based formats: sorted for stable diffs
+    return text
+
+
+def export(
+    dataset: Dataset,
+    fmt: str = "trig",
+    graph: str | None = None,
+    *,
+    union: bool = False,
+) -> str:
+    """The dataset (``graph=None``) or its graph ``graph`` (a file stem) serialized as ``fmt``.
+
+    Raises:
+        ExportError: unknown format or graph, or a triples-only format for the whole dataset
+            without ``union=True``.
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    rdf_format = FORMATS[fmt]
+    if graph is not None:
+        return _serialize(_graph(dataset, graph), rdf_format)
+    if rdf_format.quads:
+        return _serialize(dataset, rdf_format)
+    if union:
+        return _serialize(_union(dataset), rdf_format)
+    quad_formats = ", ".join(f.name for f in FORMATS.values() if f.quads)
+    raise ExportError(
+        f"{rdf_format.label} holds one graph: pass a graph name "
+        f"({', '.join(graph_names(dataset)) or 'none loaded'}), ask for the union, "
+        f"or use a dataset format ({quad_formats})"
+    )
+
+
+def dataset_trig_file() -> Path:
+    """Where the committed TriG snapshot of the whole dataset lives: ``data/dataset.trig``."""
+    return resource_dir("data") / "dataset.trig"
+
+
+def write_dataset_trig(path: Path | None = None, dataset: Dataset | None = None) -> Path:
+    """Write the whole dataset as TriG to ``path`` (default ``data/dataset.trig``)."""
+    target = path or dataset_trig_file()
+    text = export(dataset if dataset is not None else load_dataset(), "trig")
+    target.write_text(text, encoding="utf-8")
+    return target

@@ -1,0 +1,199 @@
+"""Validate the dataset against the SHACL shapes, and the shapes against SHACL-for-SHACL.
+
+Choices (see CHANGELOG):
+
+- The data graph is the union of all named graphs, as one :class:`rdflib.Graph`; shapes see
+  every statement whatever graph holds it.
+- The ontology is passed to pySHACL as ``ont_graph``: pySHACL copies its class and property
+  axioms (``rdfs:subClassOf`` …) into a *copy* of the data graph, so ``sh:targetClass`` reaches
+  instances of subclasses (SHACL's "SHACL instance" is ``rdf:type/rdfs:subClassOf*``). No RDFS
+  inference is run on the data: a missing ``rdf:type`` stays missing instead of being inferred.
+- ``advanced=True`` enables SHACL-AF (SPARQL-based targets, ``sh:rule``); plain SPARQL-based
+  constraints (``sh:sparql``) are core SHACL and always run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyshacl import validate as _pyshacl_validate
+from pyshacl.entrypoints import meta_validate as _pyshacl_meta_validate
+from rdflib import BNode, Dataset, Graph, Literal, Node, URIRef
+from rdflib.namespace import RDF, SH
+
+from .loading import bind_prefixes, parse_turtle
+from .namespaces import PREFIXES
+from .resources import ontology_file, shapes_file
+
+__all__ = [
+    "ValidationOutcome",
+    "Violation",
+    "keys",
+    "load_ontology",
+    "load_shapes",
+    "short",
+    "union_graph",
+    "validate",
+    "validate_shapes_graph",
+]
+
+
+#: The project prefixes, plus SHACL-for-SHACL's for the meta-validation report.
+_SHORTENING = {**PREFIXES, "shsh": "http://www.w3.org/ns/shacl-shacl#"}
+
+
+def short(node: Node | None) -> str:
+    """A node as text, IRIs shortened with the project prefixes (``kg:org/mijente``)."""
+    if node is None:
+        return "-"
+    if isinstance(node, URIRef):
+        text = str(node)
+        matches = [(p, ns) for p, ns in _SHORTENING.items() if text.startswith(ns)]
+        best = max(matches, key=lambda item: len(item[1]), default=None)
+        return f"{best[0]}:{text[len(best[1]) :]}" if best and text != best[1] else f"<{text}>"
+    if isinstance(node, Literal):
+        return node.n3()
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return str(node)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One SHACL validation result (of any severity), as read from the report graph."""
+
+    focus_node: Node
+    result_path: Node | None
+    message: str
+    severity: URIRef
+    source_constraint_component: URIRef | None
+    source_shape: Node | None
+    value: Node | None
+
+    def key(self) -> tuple[str, str, str]:
+        """The (focus node, path, constraint component) triple that identifies this result."""
+        return (
+            short(self.focus_node),
+            short(self.result_path),
+            short(self.source_constraint_component),
+        )
+
+
+@dataclass
+class ValidationOutcome:
+    """Whether the data conforms, each result, and the raw SHACL report graph."""
+
+    conforms: bool
+    results: list[Violation] = field(default_factory=list)
+    report_graph: Graph = field(default_factory=Graph)
+
+    def text(self) -> str:
+        """A human report: one block per result (focus node, path, message)."""
+        if self.conforms and not self.results:
+            return "Conforms: the data satisfies every shape.\n"
+        head = "Conforms" if self.conforms else "Does not conform"
+        lines = [f"{head}: {len(self.results)} result(s)."]
+        for number, result in enumerate(self.results, start=1):
+            lines.append(
+                f"{number}. [{short(result.severity)}] {short(result.focus_node)}"
+                f" {short(result.result_path)}"
+            )
+            lines.append(f"   {result.message}")
+            detail = f"   shape {short(result.source_shape)}"
+            detail += f", constraint {short(result.source_constraint_component)}"
+            if result.value is not None:
+                detail += f", value {short(result.value)}"
+            lines.append(detail)
+        return "\n".join(lines) + "\n"
+
+    def turtle(self) -> str:
+        """The report graph in Turtle, with the project prefixes."""
+        return bind_prefixes(self.report_graph).serialize(format="turtle")
+
+
+def union_graph(data: Graph | Dataset) -> Graph:
+    """One plain graph holding the triples of every graph of ``data`` (the default included)."""
+    union = bind_prefixes(Graph())
+    if isinstance(data, Dataset):
+        for s, p, o, _ in data.quads((None, None, None, None)):
+            union.add((s, p, o))
+    else:
+        for triple in data:
+            union.add(triple)
+    return union
+
+
+def load_shapes(path: Path | None = None) -> Graph:
+    """The shapes graph from ``path`` (default: the project's shapes file)."""
+    return parse_turtle(path or shapes_file())
+
+
+def load_ontology(path: Path | None = None) -> Graph | None:
+    """The ontology from ``path`` (default: the project's ontology), or None if it is absent."""
+    target = path or ontology_file()
+    return parse_turtle(target) if target.is_file() else None
+
+
+def _messages(report: Graph, result: Node) -> str:
+    messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
+    return "; ".join(messages) if messages else "(no message)"
+
+
+def _results(report: Graph) -> list[Violation]:
+    found = []
+    for result in set(report.subjects(RDF.type, SH.ValidationResult)):
+        found.append(
+            Violation(
+                focus_node=report.value(result, SH.focusNode),
+                result_path=report.value(result, SH.resultPath),
+                message=_messages(report, result),
+                severity=report.value(result, SH.resultSeverity) or SH.Violation,
+                source_constraint_component=report.value(result, SH.sourceConstraintComponent),
+                source_shape=report.value(result, SH.sourceShape),
+                value=report.value(result, SH.value),
+            )
+        )
+    return sorted(found, key=lambda v: (*v.key(), v.message, short(v.value)))
+
+
+def _outcome(conforms: bool, report: object, text: str) -> ValidationOutcome:
+    if not isinstance(report, Graph):  # pySHACL returns an exception object on failure
+        raise RuntimeError(f"SHACL validation failed: {text}")
+    return ValidationOutcome(bool(conforms), _results(report), bind_prefixes(report))
+
+
+def validate(
+    data: Graph | Dataset,
+    shapes: Graph | None = None,
+    ontology: Graph | None = None,
+) -> ValidationOutcome:
+    """Validate the union of ``data``'s graphs against ``shapes`` (default: the project's).
+
+    ``ontology`` defaults to the project's ontology when that file exists; its class hierarchy
+    makes targets subclass-aware.
+    """
+    shapes_graph = shapes if shapes is not None else load_shapes()
+    ont_graph = ontology if ontology is not None else load_ontology()
+    conforms, report, text = _pyshacl_validate(
+        union_graph(data),
+        shacl_graph=shapes_graph,
+        ont_graph=ont_graph,
+        inference="none",
+        advanced=True,
+        allow_warnings=False,
+    )
+    return _outcome(conforms, report, text)
+
+
+def validate_shapes_graph(shapes: Graph | None = None) -> ValidationOutcome:
+    """Check a shapes graph against the W3C SHACL-for-SHACL shapes (pySHACL's meta-SHACL)."""
+    shapes_graph = shapes if shapes is not None else load_shapes()
+    conforms, report, text = _pyshacl_meta_validate(shapes_graph, inference="rdfs")
+    return _outcome(conforms, report, text)
+
+
+def keys(results: Iterable[Violation]) -> set[tuple[str, str, str]]:
+    """The (focus node, path, constraint component) set of some results, for comparisons."""
+    return {result.key() for result in results}
