@@ -1,0 +1,117 @@
+"""VoID-style statistics of the dataset: triples per graph, subjects, entities, classes, properties.
+
+The counts are SPARQL aggregates run by pyoxigraph over the named graphs (the store's default
+graph is empty), so they mean exactly what the queries below say.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+import pyoxigraph as ox
+from rdflib import Dataset, URIRef
+
+from .namespaces import GRAPH, KG
+from .validation import short
+
+__all__ = ["DatasetStats", "compute_stats", "oxigraph_store"]
+
+_TRIPLES_PER_GRAPH = """
+SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g
+"""
+_TOTALS = """
+SELECT (COUNT(*) AS ?quads) (COUNT(DISTINCT ?s) AS ?subjects)
+       (COUNT(DISTINCT ?p) AS ?properties) WHERE { GRAPH ?g { ?s ?p ?o } }
+"""
+_DISTINCT_TRIPLES = """
+SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }
+"""
+#: Entities: subjects with an IRI in our resource space (``void:uriSpace``), a fixed constant.
+_ENTITIES = f"""
+SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+  GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{KG}"))
+}}
+"""
+_CLASSES = """
+SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?class } }
+GROUP BY ?class ORDER BY DESC(?n) ?class
+"""
+_PROPERTIES = """
+SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ORDER BY DESC(?n) ?p
+"""
+
+
+@dataclass
+class DatasetStats:
+    """Counts in the spirit of VoID (``void:triples``, ``void:entities``, class/property parts)."""
+
+    graphs: dict[str, int] = field(default_factory=dict)
+    triples: int = 0
+    distinct_triples: int = 0
+    distinct_subjects: int = 0
+    entities: int = 0
+    classes: dict[str, int] = field(default_factory=dict)
+    properties: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        """The counts as plain JSON-ready data (IRIs in full)."""
+        return asdict(self)
+
+    def to_json(self) -> str:
+        """The counts as indented JSON."""
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    def table(self) -> str:
+        """The counts as aligned plain-text tables, IRIs shortened with the project prefixes."""
+
+        def block(title: str, rows: list[tuple[str, int]]) -> list[str]:
+            width = max([len(title), *(len(label) for label, _ in rows)])
+            lines = [f"{title:<{width}}  count", f"{'-' * width}  -----"]
+            lines += [f"{label:<{width}}  {count:>5}" for label, count in rows]
+            return [*lines, ""]
+
+        summary = [
+            ("triples (sum over graphs)", self.triples),
+            ("distinct triples", self.distinct_triples),
+            ("distinct subjects", self.distinct_subjects),
+            ("entities (kg: IRIs)", self.entities),
+            ("classes", len(self.classes)),
+            ("properties", len(self.properties)),
+        ]
+        lines = block("dataset", summary)
+        lines += block("graph", sorted(self.graphs.items()))
+        lines += block("class", [(short(URIRef(c)), n) for c, n in self.classes.items()])
+        lines += block("property", [(short(URIRef(p)), n) for p, n in self.properties.items()])
+        return "\n".join(lines)
+
+
+def oxigraph_store(dataset: Dataset) -> ox.Store:
+    """An in-memory pyoxigraph store holding the quads of ``dataset``."""
+    store = ox.Store()
+    data = dataset.serialize(format="nquads").encode("utf-8")
+    if data.strip():
+        store.load(data, format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def _int(term: ox.Literal | None) -> int:
+    return int(term.value) if term is not None else 0
+
+
+def compute_stats(dataset: Dataset) -> DatasetStats:
+    """Count the dataset's triples per graph, subjects, entities, classes and properties."""
+    store = oxigraph_store(dataset)
+    stats = DatasetStats()
+    for row in store.query(_TRIPLES_PER_GRAPH):
+        iri = row["g"].value
+        name = iri[len(str(GRAPH)) :] if iri.startswith(str(GRAPH)) else iri
+        stats.graphs[name] = _int(row["n"])
+    totals = next(iter(store.query(_TOTALS)))
+    stats.triples = _int(totals["quads"])
+    stats.distinct_subjects = _int(totals["subjects"])
+    stats.distinct_triples = _int(next(iter(store.query(_DISTINCT_TRIPLES)))["n"])
+    stats.entities = _int(next(iter(store.query(_ENTITIES)))["n"])
+    stats.classes = {row["class"].value: _int(row["n"]) for row in store.query(_CLASSES)}
+    stats.properties = {row["p"].value: _int(row["n"]) for row in store.query(_PROPERTIES)}
+    return stats
