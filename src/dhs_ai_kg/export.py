@@ -135,7 +135,7 @@ def export(
     quad_formats = ", ".join(f.name for f in FORMATS.values() if f.quads)
     raise ExportError(
         f"{rdf_format.label} holds one graph: pass a graph name "
-        f"({', '.join(graph_names(dataset)) or 'none loaded'}), ask for the union, "
+        f"({', '.join(graph_names(dataset)) or 'none loaded'}), ask for their union (--union), "
         f"or use a dataset format ({quad_formats})"
     )
 

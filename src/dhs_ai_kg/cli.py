@@ -1,0 +1,316 @@
+"""The ``dhs-ai-kg`` command: validate, query, export, stats and serve the knowledge graph.
+
+Results go to stdout, diagnostics to stderr. Exit codes: 0 success (or the data conforms),
+1 the data does not conform to the shapes (``validate`` only), 2 error (bad arguments, a file
+that does not parse, an unknown query, a malformed query, a missing resource).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from rdflib import BNode, Dataset, Graph, Literal, Node, URIRef
+from rdflib.util import from_n3
+
+from . import __version__
+from .export import FORMATS, ExportError, export
+from .loading import DataFileError, bind_prefixes, load_dataset
+from .namespaces import PREFIXES
+
+EXIT_OK = 0
+EXIT_NONCONFORMING = 1
+EXIT_ERROR = 2
+
+EPILOG = """\
+exit codes:
+  0  success; for validate: the data conforms to the shapes
+  1  validate only: the data does not conform
+  2  error: bad arguments, a data file that does not parse (file:line:column on stderr),
+     an unknown or malformed query, a missing resource
+
+results go to stdout, diagnostics to stderr.
+"""
+
+QUERY_FORMATS = ("table", "json", "csv", "tsv", "xml", "turtle", "nt", "jsonld")
+SELECT_FORMATS = ("table", "json", "csv", "tsv", "xml")
+GRAPH_FORMATS = ("turtle", "nt", "jsonld", "xml")
+
+
+class CliError(Exception):
+    """An error to report on stderr with exit code 2."""
+
+
+def _say(stream: TextIO, text: str) -> None:
+    stream.write(text if text.endswith("\n") or not text else text + "\n")
+
+
+def _dataset(args: argparse.Namespace) -> Dataset:
+    """The project dataset plus the graph folders given with ``--data``."""
+    folders = [Path(d) for d in args.data or []]
+    for folder in folders:
+        if not folder.is_dir():
+            raise CliError(f"--data {folder}: not a folder")
+    return load_dataset(folders)
+
+
+# --- validate -----------------------------------------------------------------------------
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .loading import parse_turtle
+    from .validation import load_ontology, load_shapes, validate, validate_shapes_graph
+
+    for option, value in (("--shapes", args.shapes), ("--ontology", args.ontology)):
+        if value is not None and not Path(value).is_file():
+            raise CliError(f"{option} {value}: no such file")
+    shapes = parse_turtle(Path(args.shapes)) if args.shapes else load_shapes()
+    ontology = load_ontology(Path(args.ontology) if args.ontology else None)
+    if args.check_shapes:
+        meta = validate_shapes_graph(shapes)
+        if not meta.conforms:
+            _say(sys.stderr, "the shapes graph is not valid SHACL:\n" + meta.text())
+            return EXIT_ERROR
+    outcome = validate(_dataset(args), shapes, ontology)
+    _say(sys.stdout, outcome.turtle() if args.format == "turtle" else outcome.text())
+    return EXIT_OK if outcome.conforms else EXIT_NONCONFORMING
+
+
+# --- query --------------------------------------------------------------------------------
+
+_KNOWN_PREFIX = re.compile(r"^([A-Za-z][\w.-]*)?:")
+
+
+def parse_param(text: str) -> tuple[str, Node]:
+    """``name=value`` → (name, RDF term); values use Turtle term syntax, bare text is a string.
+
+    ``<iri>``, ``kg:org/mijente`` (a project prefix), ``"text"@en``, ``"1"^^xsd:integer``,
+    ``42`` and ``true`` are read as Turtle terms; ``http(s):``/``urn:`` IRIs need no brackets;
+    anything else is a plain string literal.
+    """
+    name, sep, value = text.partition("=")
+    name = name.strip().lstrip("?$")
+    if not sep or not re.fullmatch(r"\w+", name):
+        raise CliError(f"--param {text!r}: expected NAME=VALUE")
+    return name, _term(value)
+
+
+def _term(value: str) -> Node:
+    namespaces = bind_prefixes(Graph()).namespace_manager
+    prefix = _KNOWN_PREFIX.match(value)
+    if re.match(r"^(https?|urn):", value):
+        return URIRef(value)
+    turtle_like = value.startswith(("<", '"')) or (prefix and (prefix.group(1) or "") in PREFIXES)
+    if turtle_like or re.fullmatch(r"[+-]?\d+(\.\d+)?|true|false", value):
+        try:
+            term = from_n3(value, nsm=namespaces)
+        except Exception as exc:  # from_n3 raises several types for one cause: bad syntax
+            raise CliError(f"--param value {value!r}: {exc}") from exc
+        if isinstance(term, (URIRef, Literal, BNode)):
+            return term
+        raise CliError(f"--param value {value!r}: not an RDF term")
+    return Literal(value)
+
+
+def _query_text(args: argparse.Namespace) -> tuple[str, str]:
+    """(label, SPARQL text) for NAME, FILE or ``-``."""
+    ref: str = args.query
+    if ref == "-":
+        return "<stdin>", sys.stdin.read()
+    path = Path(ref)
+    if path.suffix == ".rq" or path.is_file():
+        if not path.is_file():
+            raise CliError(f"{ref}: no such query file")
+        return str(path), path.read_text(encoding="utf-8")
+    named = resolve_named_query(ref)
+    return named.name, named.text
+
+
+def _number(name: str) -> int | None:
+    found = re.match(r"(\d+)", name)
+    return int(found.group(1)) if found else None
+
+
+def resolve_named_query(ref: str) -> object:
+    """The named query that ``ref`` names: its full name, a unique prefix, or its number."""
+    from .named_queries import load_named_queries
+
+    queries = load_named_queries()
+    if ref in queries:
+        return queries[ref]
+    if ref.isdigit():
+        matches = [n for n in queries if _number(n) == int(ref)]
+    else:
+        matches = [n for n in queries if n.startswith(ref)]
+    if len(matches) == 1:
+        return queries[matches[0]]
+    known = "\n  ".join(sorted(queries)) or "(none)"
+    why = "is ambiguous" if matches else "is not a known query"
+    raise CliError(f"{ref!r} {why}; the named queries are:\n  {known}")
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    raise NotImplementedError
+
+
+# --- export, stats ------------------------------------------------------------------------
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    fmt = args.format
+    if fmt is None:
+        by_extension = {f.extension: f.name for f in FORMATS.values()}
+        fmt = by_extension.get(Path(args.output).suffix, "trig") if args.output else "trig"
+    try:
+        text = export(_dataset(args), fmt, args.graph, union=args.union)
+    except ExportError as exc:
+        raise CliError(str(exc)) from exc
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        _say(sys.stderr, f"wrote {args.output} ({FORMATS[fmt].label})")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from .stats import compute_stats
+
+    stats = compute_stats(_dataset(args))
+    sys.stdout.write(stats.to_json() if args.format == "json" else stats.table())
+    return EXIT_OK
+
+
+# --- serve --------------------------------------------------------------------------------
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from dhs_ai_kg_server import run  # Flask lives in the server package only
+    except ImportError as exc:
+        raise CliError(f"the server package is not available: {exc}") from exc
+    run(host=args.host, port=args.port, workers=args.workers)
+    return EXIT_OK
+
+
+# --- parser -------------------------------------------------------------------------------
+
+
+def _add_data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        action="append",
+        metavar="DIR",
+        help="an extra folder of <graph>.ttl files to load beside data/graphs (repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``dhs-ai-kg`` command."""
+    parser = argparse.ArgumentParser(
+        prog="dhs-ai-kg",
+        description=__doc__.splitlines()[0],
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    verbs = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def verb(
+        name: str, help_text: str, run: Callable[[argparse.Namespace], int]
+    ) -> argparse.ArgumentParser:
+        sub = verbs.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(run=run)
+        return sub
+
+    validate = verb("validate", "validate the dataset against the SHACL shapes", _cmd_validate)
+    validate.add_argument("--format", choices=("text", "turtle"), default="text")
+    validate.add_argument("--shapes", metavar="FILE", help="shapes graph (default: the project's)")
+    validate.add_argument("--ontology", metavar="FILE", help="ontology (default: the project's)")
+    validate.add_argument(
+        "--check-shapes",
+        action="store_true",
+        help="first check the shapes against SHACL-for-SHACL (exit 2 if they are invalid)",
+    )
+    _add_data_option(validate)
+
+    query = verb("query", "run a SPARQL query over the dataset", _cmd_query)
+    query.add_argument(
+        "query",
+        metavar="NAME|FILE|-",
+        help="a named query from queries/ (full name, unique prefix, or number: '1' is 01-…), "
+        "a .rq file, or - for standard input",
+    )
+    query.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help='bind ?NAME to VALUE (Turtle term syntax: <iri>, kg:…, "text"@en, 42; '
+        "bare text is a string); repeatable",
+    )
+    query.add_argument(
+        "--format",
+        choices=QUERY_FORMATS,
+        help="table|json|csv|tsv|xml for SELECT/ASK (default table); turtle|nt|jsonld|xml "
+        "for CONSTRUCT/DESCRIBE (default turtle)",
+    )
+    _add_data_option(query)
+
+    export_cmd = verb("export", "serialize the dataset or one named graph", _cmd_export)
+    export_cmd.add_argument(
+        "--format",
+        choices=tuple(FORMATS),
+        help="default: from the --output extension, else trig",
+    )
+    export_cmd.add_argument("--graph", metavar="NAME", help="one named graph (file stem)")
+    export_cmd.add_argument(
+        "--union",
+        action="store_true",
+        help="with a one-graph format and no --graph: merge all graphs into one",
+    )
+    export_cmd.add_argument("--output", "-o", metavar="FILE", help="write here, not stdout")
+    _add_data_option(export_cmd)
+
+    stats = verb("stats", "count triples, subjects, classes and properties", _cmd_stats)
+    stats.add_argument("--format", choices=("table", "json"), default="table")
+    _add_data_option(stats)
+
+    serve = verb("serve", "serve the dataset over HTTP (SPARQL endpoint, IRIs)", _cmd_serve)
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2, metavar="N")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (see the module docstring)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    try:
+        return int(args.run(args))
+    except (CliError, DataFileError, ExportError, FileNotFoundError) as exc:
+        _say(sys.stderr, f"dhs-ai-kg {args.command}: error: {exc}")
+        return EXIT_ERROR
+
+
+def _json_dump(data: object) -> str:
+    return json.dumps(data, indent=2) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""The ``dhs-ai-kg`` command, run in-process on the small fixture tree in fixtures/cli/."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import SH
+
+from dhs_ai_kg.cli import main
+from dhs_ai_kg.export import FORMATS
+from dhs_ai_kg.namespaces import graph_iri
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cli"
+INVALID = FIXTURES / "invalid" / "graphs"
+MALFORMED = FIXTURES / "malformed" / "graphs"
+
+
+@pytest.fixture(autouse=True)
+def fixture_tree(use_resources):
+    """Every test here reads the fixture ontology, shapes, graphs and queries."""
+    return use_resources(FIXTURES)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --- general ------------------------------------------------------------------------------
+
+
+def test_version(capsys):
+    from dhs_ai_kg import __version__
+
+    code, out, _ = run(capsys, "--version")
+    assert (code, out.strip()) == (0, f"dhs-ai-kg {__version__}")
+
+
+def test_help_documents_exit_codes(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    for line in ("0  success", "1  validate only", "2  error"):
+        assert line in out
+
+
+@pytest.mark.parametrize("argv", [[], ["frobnicate"], ["validate", "--format", "yaml"]])
+def test_usage_errors_exit_2(capsys, argv):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and "usage:" in err
+
+
+# --- validate -----------------------------------------------------------------------------
+
+
+def test_validate_conforming_data_exits_0(capsys):
+    code, out, err = run(capsys, "validate")
+    assert (code, err) == (0, "")
+    assert out.startswith("Conforms")
+
+
+def test_validate_nonconforming_data_exits_1_and_names_each_violation(capsys):
+    code, out, _ = run(capsys, "validate", "--data", str(INVALID))
+    assert code == 1
+    assert out.startswith("Does not conform: 2 result(s).")
+    # the nameless organization is caught by a shape on its superclass dak:Agent
+    assert "kg:org/nameless schema:name" in out
+    assert "An agent needs a name (schema:name)." in out
+    # the SPARQL constraint
+    assert "kg:doc/letter" in out and "is not typed as an agent" in out
+
+
+def test_validate_turtle_report_is_the_shacl_report_graph(capsys):
+    code, out, _ = run(capsys, "validate", "--format", "turtle", "--data", str(INVALID))
+    assert code == 1
+    report = Graph().parse(data=out, format="turtle")
+    focus = set(report.objects(None, SH.focusNode))
+    assert focus == {
+        URIRef("https://w3id.org/dhs-ai-kg/id/org/nameless"),
+        URIRef("https://w3id.org/dhs-ai-kg/id/doc/letter"),
+    }
+
+
+def test_validate_malformed_turtle_names_file_line_column(capsys):
+    code, out, err = run(capsys, "validate", "--data", str(MALFORMED))
+    assert code == 2 and out == ""
+    assert f"{MALFORMED / 'broken.ttl'}:4:" in err
+
+
+def test_validate_missing_shapes_file_is_an_error(capsys, tmp_path):
+    code, _, err = run(capsys, "validate", "--shapes", str(tmp_path / "nope.ttl"))
+    assert code == 2 and "nope.ttl" in err
+
+
+def test_validate_missing_data_folder_is_an_error(capsys, tmp_path):
+    code, _, err = run(capsys, "validate", "--data", str(tmp_path / "nope"))
+    assert code == 2 and "not a folder" in err
+
+
+def test_validate_check_shapes_rejects_invalid_shacl(capsys, tmp_path):
+    bad = tmp_path / "shapes.ttl"
+    bad.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        '<urn:x:s> a sh:NodeShape ; sh:property [ sh:path <urn:x:p> ; sh:minCount "one" ] .\n'
+    )
+    code, out, err = run(capsys, "validate", "--check-shapes", "--shapes", str(bad))
+    assert code == 2 and out == ""
+    assert "not valid SHACL" in err and "sh:minCount" in err
+
+
+def test_validate_check_shapes_accepts_the_fixture_shapes(capsys):
+    assert run(capsys, "validate", "--check-shapes")[0] == 0
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+def fixture_dataset() -> Dataset:
+    dataset = Dataset()
+    for path in sorted((FIXTURES / "data" / "graphs").glob("*.ttl")):
+        dataset.graph(graph_iri(path.stem)).parse(path, format="turtle")
+    return dataset
+
+
+def same_dataset(a: Dataset, b: Dataset) -> bool:
+    names = {g.identifier for g in a.graphs() if len(g)} | {
+        g.identifier for g in b.graphs() if len(g)
+    }
+    return all(isomorphic(a.graph(n), b.graph(n)) for n in names)
+
+
+@pytest.mark.parametrize("fmt", ["trig", "nquads", "jsonld"])
+def test_export_dataset_round_trips(capsys, fmt):
+    code, out, _ = run(capsys, "export", "--format", fmt)
+    assert code == 0
+    parsed = Dataset().parse(data=out, format={"jsonld": "json-ld"}.get(fmt, fmt))
+    assert same_dataset(parsed, fixture_dataset())
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "ntriples", "jsonld", "xml"])
+def test_export_one_graph_round_trips(capsys, fmt):
+    code, out, _ = run(capsys, "export", "--format", fmt, "--graph", "release")
+    assert code == 0
+    parser = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "xml": "xml"}[fmt]
+    expected = fixture_dataset().graph(graph_iri("release"))
+    assert isomorphic(Graph().parse(data=out, format=parser), expected)
+
+
+def test_export_turtle_is_stable(capsys):
+    first = run(capsys, "export", "--format", "turtle", "--graph", "release")[1]
+    second = run(capsys, "export", "--format", "turtle", "--graph", "release")[1]
+    assert first == second and first.startswith("PREFIX ")
+
+
+def test_export_triples_format_without_graph_lists_graphs(capsys):
+    code, out, err = run(capsys, "export", "--format", "turtle")
+    assert code == 2 and out == ""
+    assert "links, release" in err and "--union" in err
+
+
+def test_export_union(capsys):
+    code, out, _ = run(capsys, "export", "--format", "ntriples", "--union")
+    assert code == 0 and len(out.splitlines()) == 9
+
+
+def test_export_unknown_graph_lists_graphs(capsys):
+    code, _, err = run(capsys, "export", "--graph", "nope")
+    assert code == 2 and "'nope'" in err and "links, release" in err
+
+
+def test_export_to_file_picks_format_from_extension(capsys, tmp_path):
+    target = tmp_path / "out.nq"
+    code, out, err = run(capsys, "export", "--output", str(target))
+    assert code == 0 and out == "" and "N-Quads" in err
+    assert same_dataset(Dataset().parse(target, format="nquads"), fixture_dataset())
+
+
+def test_formats_table_is_complete():
+    assert set(FORMATS) == {"trig", "nquads", "jsonld", "turtle", "ntriples", "xml"}
+    for fmt in FORMATS.values():
+        assert fmt.extension.startswith(".") and "/" in fmt.media_type
+
+
+# --- stats --------------------------------------------------------------------------------
+
+
+def test_stats_json(capsys):
+    code, out, _ = run(capsys, "stats", "--format", "json")
+    assert code == 0
+    stats = json.loads(out)
+    assert stats["graphs"] == {"links": 1, "release": 8}
+    assert stats["triples"] == 9 and stats["distinct_subjects"] == 3 and stats["entities"] == 3
+    assert stats["classes"] == {
+        "https://w3id.org/dhs-ai-kg/ontology#Organization": 2,
+        "https://w3id.org/dhs-ai-kg/ontology#Document": 1,
+    }
+    assert stats["properties"]["https://schema.org/name"] == 3
+
+
+def test_stats_table(capsys):
+    code, out, _ = run(capsys, "stats")
+    assert code == 0
+    assert "dak:Organization      2" in out and "release      8" in out
+
+
+# --- serve --------------------------------------------------------------------------------
+
+
+def test_serve_passes_options_to_the_server(capsys, monkeypatch):
+    import dhs_ai_kg_server
+
+    calls = []
+    monkeypatch.setattr(dhs_ai_kg_server, "run", lambda **kw: calls.append(kw), raising=False)
+    code = main(["serve", "--host", "127.0.0.1", "--port", "8123", "--workers", "3"])
+    assert code == 0
+    assert calls == [{"host": "127.0.0.1", "port": 8123, "workers": 3}]
+
+
+# --- the core library never imports Flask -------------------------------------------------
+
+
+def test_core_modules_do_not_import_flask():
+    import dhs_ai_kg
+
+    core = sorted(
+        f"dhs_ai_kg.{p.stem}"
+        for p in Path(dhs_ai_kg.__file__).parent.glob("*.py")
+        if p.stem != "__init__"
+    )
+    script = (
+        "import importlib, sys\n"
+        f"for name in {['dhs_ai_kg', *core]!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]", f"core modules imported Flask: {done.stdout}"
+    assert "dhs_ai_kg.cli" in core and "dhs_ai_kg.validation" in core
