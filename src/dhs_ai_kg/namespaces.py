@@ -3,13 +3,82 @@
 from __future__ import annotations
 
 from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
 
 BASE = "https://w3id.org/dhs-ai-kg/"
 #: Our resources: readable slash IRIs such as ``…/id/org/mijente``.
 KG = Namespace(BASE + "id/")
-#: Our ontology terms (hash namespace; the term IRIs dereference to the ontology document).
-DAK = Namespace(BASE + "ontology#")
 ONTOLOGY = URIRef(BASE + "ontology")
+
+
+class DAK(DefinedNamespace):
+    """Our ontology terms; an unknown name raises AttributeError (a test keeps it in sync)."""
+
+    _NS = Namespace(BASE + "ontology#")
+    _fail = True
+
+    AIUse: URIRef
+    Assessment: URIRef
+    Campaign: URIRef
+    Concern: URIRef
+    EnforcementMechanism: URIRef
+    ExecutiveOrder: URIRef
+    Framework: URIRef
+    GovernanceFramework: URIRef
+    Guidance: URIRef
+    Population: URIRef
+    PracticeStandard: URIRef
+    PressRelease: URIRef
+    ProtectionDisparity: URIRef
+    PublicComment: URIRef
+    Recommendation: URIRef
+    RecommendationSet: URIRef
+    RiskAssessmentFramework: URIRef
+    Statistic: URIRef
+    Strategy: URIRef
+    Technology: URIRef
+
+    addressee: URIRef
+    affects: URIRef
+    alternativeTo: URIRef
+    announces: URIRef
+    atStake: URIRef
+    comparisonPopulation: URIRef
+    concernsAgency: URIRef
+    condition: URIRef
+    counts: URIRef
+    details: URIRef
+    engagesIn: URIRef
+    focusArea: URIRef
+    inContextOf: URIRef
+    informs: URIRef
+    itemCount: URIRef
+    leads: URIRef
+    lessProtectedPopulation: URIRef
+    mechanism: URIRef
+    memberCount: URIRef
+    memberKind: URIRef
+    membersExperiencedIn: URIRef
+    organizationKind: URIRef
+    organizesAgainst: URIRef
+    proposes: URIRef
+    qualifier: URIRef
+    rationale: URIRef
+    recommendedAction: URIRef
+    releaseInstruction: URIRef
+    respondsTo: URIRef
+    serves: URIRef
+    stance: URIRef
+    statedAim: URIRef
+    statedAs: URIRef
+    statedMemberCount: URIRef
+    subPopulationOf: URIRef
+    submittedTo: URIRef
+    suppliedBy: URIRef
+    triggeredByFailureToMeet: URIRef
+    usedFor: URIRef
+    verdict: URIRef
+
 #: Named graphs: ``…/graph/<name>`` where ``<name>`` is the stem of ``data/graphs/<name>.ttl``.
 GRAPH = Namespace(BASE + "graph/")
 DATASET = URIRef(BASE + "dataset")
@@ -24,7 +93,7 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 #: Prefixes bound when serializing and offered to queries.
 PREFIXES: dict[str, str] = {
     "kg": str(KG),
-    "dak": str(DAK),
+    "dak": str(DAK._NS),
     "oa": str(OA),
     "org": str(ORG),
     "schema": str(SCHEMA),
