@@ -1,0 +1,111 @@
+"""Source fidelity: every quote is in the release, once; every resource is grounded and derived."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import RDF, SKOS, Graph, Literal, URIRef
+from rdflib.namespace import PROV
+
+from dhs_ai_kg.grounding import Quote, plain_text, quote_problems, quotes, release_texts
+from dhs_ai_kg.loading import load_dataset
+from dhs_ai_kg.namespaces import GRAPH, KG, OA
+from dhs_ai_kg.resources import resource_dir, source_text_file
+from dhs_ai_kg.validation import union_graph
+
+RELEASE = KG["doc/press-release-2023-12-05"]
+SHARED_SOURCE = Path(__file__).resolve().parents[2] / "shared" / "source" / "release.txt"
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return load_dataset()
+
+
+@pytest.fixture(scope="module")
+def union(dataset) -> Graph:
+    return union_graph(dataset)
+
+
+@pytest.fixture(scope="module")
+def texts(union):
+    return release_texts(union, [resource_dir("data") / "source"])
+
+
+def test_shipped_source_is_the_release_verbatim():
+    assert source_text_file().read_bytes() == SHARED_SOURCE.read_bytes()
+
+
+def test_plain_text_removes_only_bold_markers():
+    assert plain_text("call for the government to **abandon** it") == (
+        "call for the government to abandon it"
+    )
+
+
+def test_the_release_text_is_found_by_its_source(texts):
+    assert list(texts) == [RELEASE]
+    assert "FOR IMMEDIATE RELEASE" in texts[RELEASE]
+    assert "**" not in texts[RELEASE]
+
+
+def test_every_quote_is_in_the_release_exactly_once(union, texts):
+    assert len(quotes(union)) >= 30
+    assert quote_problems(union, texts) == []
+
+
+def test_an_absent_or_ambiguous_quote_is_reported():
+    text = "the groups offer nine recommendations; the groups agree"
+    g = Graph()
+    for i, exact in enumerate(["nine", "the groups", "ten"]):
+        target, selector = KG[f"t{i}"], KG[f"s{i}"]
+        g.add((target, OA.hasSource, RELEASE))
+        g.add((target, OA.hasSelector, selector))
+        g.add((selector, OA.exact, Literal(exact)))
+    problems = quote_problems(g, {RELEASE: text})
+    assert len(problems) == 2
+    assert any("'the groups' stands 2 times" in p for p in problems)
+    assert any("'ten' is not in the text" in p for p in problems)
+
+
+def test_prefix_and_suffix_disambiguate():
+    quote = Quote(selector=KG.s, source=RELEASE, exact="the groups", prefix="; ", suffix=" agree")
+    assert quote.occurrences("the groups offer; the groups agree") == 1
+
+
+def _release_resources(dataset) -> set[URIRef]:
+    graph = dataset.graph(GRAPH.release)
+    schemes = set(graph.subjects(RDF.type, SKOS.ConceptScheme))
+    return {s for s in graph.subjects() if isinstance(s, URIRef) and s.startswith(KG)} - schemes
+
+
+def test_every_release_resource_is_grounded_by_an_annotation(dataset):
+    provenance = dataset.graph(GRAPH.provenance)
+    grounded = set(provenance.objects(None, OA.hasBody))
+    ungrounded = sorted(_release_resources(dataset) - grounded)
+    assert ungrounded == []
+
+
+def test_every_release_resource_is_derived_from_the_release(dataset):
+    provenance = dataset.graph(GRAPH.provenance)
+    derived = set(provenance.subjects(PROV.wasDerivedFrom, RELEASE))
+    assert sorted(_release_resources(dataset) - {RELEASE} - derived) == []
+
+
+def test_every_annotation_targets_the_release_with_a_quote(dataset):
+    provenance = dataset.graph(GRAPH.provenance)
+    annotations = set(provenance.subjects(RDF.type, OA.Annotation))
+    assert annotations
+    for annotation in annotations:
+        target = provenance.value(annotation, OA.hasTarget)
+        assert provenance.value(target, OA.hasSource) == RELEASE, annotation
+        selector = provenance.value(target, OA.hasSelector)
+        assert (selector, RDF.type, OA.TextQuoteSelector) in provenance, annotation
+        assert provenance.value(selector, OA.exact), annotation
+
+
+def test_annotation_bodies_exist_in_the_release_graph(dataset):
+    release = dataset.graph(GRAPH.release)
+    provenance = dataset.graph(GRAPH.provenance)
+    bodies = set(provenance.objects(None, OA.hasBody))
+    assert sorted(b for b in bodies if (b, None, None) not in release) == []
