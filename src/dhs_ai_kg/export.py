@@ -7,14 +7,22 @@ Whole dataset vs. one graph: a dataset (``graph=None``) needs a format that can 
 graphs (TriG, N-Quads, JSON-LD). Asking for a triples-only format (Turtle, N-Triples, RDF/XML)
 without a graph raises :class:`ExportError` naming the graphs, unless ``union=True``, which
 merges every graph into one (and loses which graph said what).
+
+Output is stable from run to run, for clean diffs of committed exports: blank nodes get
+canonical labels (``rdflib.compare.to_canonical_graph``), TriG is built from each graph's
+``longturtle`` body, N-Quads/N-Triples lines are sorted and JSON-LD arrays ordered. RDF/XML is
+the exception: rdflib's serializer walks subjects in set order.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, Node, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from .loading import bind_prefixes, load_dataset
 from .namespaces import GRAPH, PREFIXES
@@ -78,22 +86,86 @@ def graph_names(dataset: Dataset) -> list[str]:
     return sorted(names)
 
 
+def _canonical(graph: Graph) -> Graph:
+    """A copy of ``graph`` with blank nodes relabelled canonically (stable across runs)."""
+    copy = bind_prefixes(Graph(identifier=graph.identifier))
+    has_bnodes = any(isinstance(t, BNode) for triple in graph for t in triple)
+    for triple in sorted(to_canonical_graph(graph) if has_bnodes else graph):
+        copy.add(triple)  # sorted insertion: a fixed order for serializers that follow it
+    return copy
+
+
 def _graph(dataset: Dataset, name: str) -> Graph:
     if name not in graph_names(dataset):
         known = ", ".join(graph_names(dataset)) or "(none)"
         raise ExportError(f"no graph named {name!r}; the graphs are: {known}")
-    named = dataset.graph(URIRef(GRAPH[name]))
-    copy = bind_prefixes(Graph(identifier=named.identifier))
-    for triple in named:
+    return _canonical(dataset.graph(URIRef(GRAPH[name])))
+
+
+def _graphs(dataset: Dataset) -> list[Graph]:
+    """The dataset's non-empty graphs, sorted by name (default graph first), canonicalized.
+
+    Blank nodes are relabelled graph by graph, which keeps a blank node shared by two graphs
+    shared only if it is not relabelled: so shared blank nodes disable relabelling.
+    """
+    graphs = sorted(
+        (g for g in dataset.graphs() if len(g)),
+        key=lambda g: (g.identifier != DATASET_DEFAULT_GRAPH_ID, str(g.identifier)),
+    )
+    seen: dict[BNode, Node] = {}
+    for graph in graphs:
+        for node in {t for triple in graph for t in triple if isinstance(t, BNode)}:
+            if seen.setdefault(node, graph.identifier) != graph.identifier:
+                return [_copy(g) for g in graphs]
+    return [_canonical(g) for g in graphs]
+
+
+def _copy(graph: Graph) -> Graph:
+    copy = bind_prefixes(Graph(identifier=graph.identifier))
+    for triple in graph:
         copy.add(triple)
     return copy
 
 
+def _canonical_dataset(dataset: Dataset) -> Dataset:
+    result = bind_prefixes(Dataset())
+    for graph in _graphs(dataset):
+        target = (
+            result.default_graph
+            if graph.identifier == DATASET_DEFAULT_GRAPH_ID
+            else result.graph(graph.identifier)
+        )
+        for triple in graph:
+            target.add(triple)
+    return result
+
+
+def _trig(dataset: Dataset) -> str:
+    """TriG made of each graph's canonical (``longturtle``) body: stable and readable."""
+    prefixes: dict[str, None] = {}
+    blocks = []
+    for graph in _graphs(dataset):
+        body = []
+        for line in graph.serialize(format="longturtle").splitlines():
+            if line.startswith("PREFIX "):
+                prefixes[line] = None
+            elif body or line.strip():
+                body.append(f"    {line}" if line.strip() else "")
+        while body and not body[-1]:
+            body.pop()
+        default = graph.identifier == DATASET_DEFAULT_GRAPH_ID
+        opening = "{" if default else f"{graph.identifier.n3()} {{"
+        blocks.append(opening + "\n" + "\n".join(body) + "\n}\n")
+    head = "\n".join(sorted(prefixes)) + "\n\n" if prefixes else ""
+    return head + "\n".join(blocks)
+
+
 def _union(dataset: Dataset) -> Graph:
-    merged = bind_prefixes(Graph())
-    for s, p, o, _ in dataset.quads((None, None, None, None)):
-        merged.add((s, p, o))
-    return merged
+    merged = Graph()
+    for graph in _graphs(dataset):
+        for triple in graph:
+            merged.add(triple)
+    return _canonical(merged)
 
 
 def _sorted_lines(text: str) -> str:
@@ -101,9 +173,24 @@ def _sorted_lines(text: str) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def _sorted_json(value: object, key: str = "") -> object:
+    """JSON-LD with its arrays in a fixed order (``@list`` arrays keep theirs)."""
+    if isinstance(value, dict):
+        return {k: _sorted_json(v, k) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        items = [_sorted_json(v) for v in value]
+        return items if key == "@list" else sorted(items, key=lambda v: json.dumps(v))
+    return value
+
+
 def _serialize(target: Graph | Dataset, fmt: RdfFormat) -> str:
+    if isinstance(target, Dataset):
+        if fmt.name == "trig":
+            return _trig(target)
+        target = _canonical_dataset(target)
     if fmt.name == "jsonld":
-        return target.serialize(format="json-ld", context=dict(PREFIXES), indent=2) + "\n"
+        text = target.serialize(format="json-ld", context=dict(PREFIXES))
+        return json.dumps(_sorted_json(json.loads(text)), indent=2, ensure_ascii=False) + "\n"
     text = target.serialize(format=fmt.rdflib_format)
     if fmt.name in ("nquads", "ntriples"):
         return _sorted_lines(text)  # line-based formats: sorted for stable diffs

@@ -127,7 +127,10 @@ def union_graph(data: Graph | Dataset) -> Graph:
 
 def load_shapes(path: Path | None = None) -> Graph:
     """The shapes graph from ``path`` (default: the project's shapes file)."""
-    return parse_turtle(path or shapes_file())
+    target = path or shapes_file()
+    if not target.is_file():
+        raise FileNotFoundError(f"no shapes file at {target}")
+    return parse_turtle(target)
 
 
 def load_ontology(path: Path | None = None) -> Graph | None:
