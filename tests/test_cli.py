@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -244,3 +245,137 @@ def test_core_modules_do_not_import_flask():
     )
     assert done.stdout.strip() == "[]", f"core modules imported Flask: {done.stdout}"
     assert "dhs_ai_kg.cli" in core and "dhs_ai_kg.validation" in core
+
+
+# --- query --------------------------------------------------------------------------------
+
+MIJENTE = "https://w3id.org/dhs-ai-kg/id/org/mijente"
+
+
+def test_query_by_number_prints_a_table(capsys):
+    code, out, err = run(capsys, "query", "1")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].split() == ["organization", "name"]
+    assert lines[2].split() == ["kg:org/just-futures-law", "Just", "Futures", "Law"]
+    assert lines[3].split() == ["kg:org/mijente", "Mijente"]
+    assert lines[-1] == "(2 rows)"
+
+
+@pytest.mark.parametrize("ref", ["01-organizations", "01-org", "01", "1"])
+def test_query_name_forms(capsys, ref):
+    code, out, _ = run(capsys, "query", ref, "--format", "json")
+    assert code == 0
+    assert json.loads(out)["head"]["vars"] == ["organization", "name"]
+
+
+@pytest.mark.parametrize("ref", ["nope", "0", "99"])
+def test_query_unknown_or_ambiguous_name_lists_the_known_ones(capsys, ref):
+    code, out, err = run(capsys, "query", ref)
+    assert code == 2 and out == ""
+    assert "01-organizations" in err and "10-has-organizations" in err
+
+
+def test_query_param_is_a_binding(capsys):
+    code, out, _ = run(
+        capsys, "query", "1", "--param", f"organization=<{MIJENTE}>", "--format", "json"
+    )
+    assert code == 0
+    rows = json.loads(out)["results"]["bindings"]
+    assert [r["organization"]["value"] for r in rows] == [MIJENTE]
+
+
+def test_query_param_prefixed_name_and_literal(capsys):
+    code, out, _ = run(capsys, "query", "1", "--param", "organization=kg:org/mijente")
+    assert code == 0 and "(1 row)" in out
+    code, out, _ = run(capsys, "query", "1", "--param", "name=Mijente", "--format", "csv")
+    assert code == 0 and out.splitlines()[1:] == [f"{MIJENTE},Mijente"]
+
+
+def test_query_param_cannot_inject_sparql(capsys):
+    evil = 'name=x" } UNION { ?organization ?p ?name } #'
+    code, out, _ = run(capsys, "query", "1", "--param", evil, "--format", "json")
+    assert code == 0 and json.loads(out)["results"]["bindings"] == []
+
+
+@pytest.mark.parametrize("bad", ["organization", "=x", "a b=c"])
+def test_query_malformed_param(capsys, bad):
+    code, _, err = run(capsys, "query", "1", "--param", bad)
+    assert code == 2 and "NAME=VALUE" in err
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "tsv", "xml", "table"])
+def test_query_select_formats(capsys, fmt):
+    code, out, _ = run(capsys, "query", "02-documents", "--format", fmt)
+    assert code == 0 and "doc/comments" in out
+
+
+def test_query_select_csv_has_header_and_rows(capsys):
+    code, out, _ = run(capsys, "query", "2", "--format", "csv")
+    assert code == 0
+    assert out.splitlines()[0].strip() == "document,author,date,url"
+    assert len(out.strip().splitlines()) == 2
+
+
+def test_query_ask(capsys):
+    assert run(capsys, "query", "10") == (0, "true\n", "")
+    code, out, _ = run(capsys, "query", "10", "--format", "json")
+    assert code == 0 and json.loads(out)["boolean"] is True
+
+
+@pytest.mark.parametrize(
+    ("fmt", "parser"), [("turtle", "turtle"), ("nt", "nt"), ("jsonld", "json-ld"), ("xml", "xml")]
+)
+def test_query_construct_formats(capsys, fmt, parser):
+    code, out, _ = run(capsys, "query", "03", "--format", fmt)
+    assert code == 0
+    graph = Graph().parse(data=out, format=parser)
+    assert len(graph) == 2
+
+
+def test_query_construct_defaults_to_turtle(capsys):
+    code, out, _ = run(capsys, "query", "3")
+    assert code == 0 and len(Graph().parse(data=out, format="turtle")) == 2
+
+
+def test_query_construct_rejects_results_formats(capsys):
+    code, out, err = run(capsys, "query", "3", "--format", "csv")
+    assert code == 2 and out == "" and "CONSTRUCT" in err
+
+
+def test_query_select_rejects_graph_formats(capsys):
+    code, out, err = run(capsys, "query", "1", "--format", "turtle")
+    assert code == 2 and out == "" and "SELECT" in err
+
+
+def test_query_from_file(capsys, tmp_path):
+    path = tmp_path / "q.rq"
+    path.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    code, out, _ = run(capsys, "query", str(path), "--format", "csv")
+    assert code == 0 and out.splitlines()[1].strip() == "9"
+
+
+def test_query_missing_file(capsys, tmp_path):
+    code, _, err = run(capsys, "query", str(tmp_path / "nope.rq"))
+    assert code == 2 and "nope.rq" in err
+
+
+def test_query_from_stdin(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("ASK { ?s a ?class }"))
+    assert run(capsys, "query", "-") == (0, "true\n", "")
+
+
+def test_query_malformed_reports_the_parser_message(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("SELECT ?s WHERE { ?s ?p "))
+    code, out, err = run(capsys, "query", "-")
+    assert code == 2 and out == ""
+    assert err.startswith("dhs-ai-kg query: error:") and len(err.strip()) > 30
+
+
+def test_query_with_extra_data(capsys):
+    code, out, _ = run(capsys, "query", "1", "--data", str(INVALID), "--format", "json")
+    assert code == 0
+    names = [r["organization"]["value"] for r in json.loads(out)["results"]["bindings"]]
+    assert "https://w3id.org/dhs-ai-kg/id/org/nameless" not in names  # no schema:name
+    code, out, _ = run(capsys, "query", "10", "--data", str(INVALID))
+    assert out == "true\n"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from rdflib import BNode, Dataset, Graph, Literal, Node, URIRef
+from rdflib.namespace import XSD
 from rdflib.util import from_n3
 
 from . import __version__
@@ -131,6 +132,21 @@ def _query_text(args: argparse.Namespace) -> tuple[str, str]:
     return named.name, named.text
 
 
+def _named_queries() -> dict[str, object]:
+    try:
+        from .named_queries import load_named_queries
+    except ImportError:  # until named_queries lands: every queries/*.rq by stem
+        from types import SimpleNamespace
+
+        from .resources import queries_dir
+
+        return {
+            p.stem: SimpleNamespace(name=p.stem, path=p, text=p.read_text(encoding="utf-8"))
+            for p in sorted(queries_dir().glob("*.rq"))
+        }
+    return dict(load_named_queries())
+
+
 def _number(name: str) -> int | None:
     found = re.match(r"(\d+)", name)
     return int(found.group(1)) if found else None
@@ -138,15 +154,11 @@ def _number(name: str) -> int | None:
 
 def resolve_named_query(ref: str) -> object:
     """The named query that ``ref`` names: its full name, a unique prefix, or its number."""
-    from .named_queries import load_named_queries
-
-    queries = load_named_queries()
+    queries = _named_queries()
     if ref in queries:
         return queries[ref]
-    if ref.isdigit():
-        matches = [n for n in queries if _number(n) == int(ref)]
-    else:
-        matches = [n for n in queries if n.startswith(ref)]
+    matches = [n for n in queries if ref.isdigit() and _number(n) == int(ref)]
+    matches = matches or [n for n in queries if n.startswith(ref)]
     if len(matches) == 1:
         return queries[matches[0]]
     known = "\n  ".join(sorted(queries)) or "(none)"
@@ -154,8 +166,126 @@ def resolve_named_query(ref: str) -> object:
     raise CliError(f"{ref!r} {why}; the named queries are:\n  {known}")
 
 
+def _json_term(value: dict[str, str]) -> Node:
+    kind = value.get("type")
+    if kind == "uri":
+        return URIRef(value["value"])
+    if kind == "bnode":
+        return BNode(value["value"])
+    datatype = value.get("datatype")
+    return Literal(
+        value["value"],
+        lang=value.get("xml:lang"),
+        datatype=URIRef(datatype) if datatype else None,
+    )
+
+
+_PLAIN_DATATYPES = {
+    XSD.string,
+    XSD.integer,
+    XSD.decimal,
+    XSD.double,
+    XSD.boolean,
+    XSD.nonNegativeInteger,
+    XSD.positiveInteger,
+    XSD.int,
+    XSD.long,
+}
+
+
+def _cell(term: Node) -> str:
+    """A term for a table cell: IRIs shortened, strings and numbers bare, other literals typed."""
+    from .validation import short
+
+    if isinstance(term, Literal):
+        text = " ".join(str(term).split()) if "\n" in str(term) else str(term)
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype is None or term.datatype in _PLAIN_DATATYPES:
+            return text
+        return f"{text}^^{short(term.datatype)}"
+    return short(term)
+
+
+def results_table(results_json: str) -> str:
+    """SPARQL JSON results (SELECT or ASK) as an aligned plain-text table."""
+    data = json.loads(results_json)
+    if "boolean" in data:
+        return f"{'true' if data['boolean'] else 'false'}\n"
+    names: list[str] = data["head"].get("vars", [])
+    rows = [
+        [_cell(_json_term(b[n])) if n in b else "" for n in names]
+        for b in data["results"]["bindings"]
+    ]
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    out = [line(names), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+    out.append(f"({len(rows)} row{'' if len(rows) == 1 else 's'})")
+    return "\n".join(out) + "\n"
+
+
+def _ox_term(term: Node) -> object:
+    import pyoxigraph as ox
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    assert isinstance(term, Literal)
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
+_RESULTS_FORMATS = {"json": "JSON", "csv": "CSV", "tsv": "TSV", "xml": "XML"}
+_RDF_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "xml": "RDF_XML"}
+
+
 def _cmd_query(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    import pyoxigraph as ox
+
+    from .stats import oxigraph_store
+
+    label, text = _query_text(args)
+    bindings = dict(parse_param(p) for p in args.param)
+    store = oxigraph_store(_dataset(args))
+    substitutions = {ox.Variable(k): _ox_term(v) for k, v in bindings.items()}
+    try:
+        result = store.query(
+            text,
+            use_default_graph_as_union=True,
+            prefixes=dict(PREFIXES),
+            substitutions=substitutions or None,
+        )
+    except SyntaxError as exc:
+        raise CliError(f"{label}: {exc}") from exc
+    except RuntimeError as exc:  # e.g. a --param naming a variable the query does not bind
+        raise CliError(f"{label}: {exc}") from exc
+    if isinstance(result, ox.QueryTriples):
+        fmt = args.format or "turtle"
+        if fmt not in _RDF_FORMATS:
+            raise CliError(
+                f"--format {fmt} is for SELECT/ASK; CONSTRUCT/DESCRIBE give a graph: "
+                f"use one of {', '.join(_RDF_FORMATS)}"
+            )
+        data = result.serialize(format=getattr(ox.RdfFormat, _RDF_FORMATS[fmt]))
+        sys.stdout.write(data.decode("utf-8"))
+        return EXIT_OK
+    fmt = args.format or "table"
+    if fmt not in ("table", *_RESULTS_FORMATS):
+        raise CliError(
+            f"--format {fmt} is for CONSTRUCT/DESCRIBE; SELECT/ASK give results: "
+            f"use one of table, {', '.join(_RESULTS_FORMATS)}"
+        )
+    results_format = getattr(ox.QueryResultsFormat, _RESULTS_FORMATS.get(fmt, "JSON"))
+    data = result.serialize(format=results_format).decode("utf-8")
+    sys.stdout.write(results_table(data) if fmt == "table" else data)
+    return EXIT_OK
 
 
 # --- export, stats ------------------------------------------------------------------------
