@@ -128,7 +128,8 @@ def _copy(graph: Graph) -> Graph:
 
 
 def _canonical_dataset(dataset: Dataset) -> Dataset:
-    result = bind_prefixes(Dataset())
+    result = Dataset()
+    bind_prefixes(result)
     for graph in _graphs(dataset):
         target = (
             result.default_graph
@@ -145,7 +146,7 @@ def _trig(dataset: Dataset) -> str:
     prefixes: dict[str, None] = {}
     blocks = []
     for graph in _graphs(dataset):
-        body = []
+        body: list[str] = []
         for line in graph.serialize(format="longturtle").splitlines():
             if line.startswith("PREFIX "):
                 prefixes[line] = None

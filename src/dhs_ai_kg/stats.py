@@ -99,19 +99,25 @@ def _int(term: ox.Literal | None) -> int:
     return int(term.value) if term is not None else 0
 
 
+def _select(store: ox.Store, query: str) -> list[ox.QuerySolution]:
+    result = store.query(query)
+    assert isinstance(result, ox.QuerySolutions)
+    return list(result)
+
+
 def compute_stats(dataset: Dataset) -> DatasetStats:
     """Count the dataset's triples per graph, subjects, entities, classes and properties."""
     store = oxigraph_store(dataset)
     stats = DatasetStats()
-    for row in store.query(_TRIPLES_PER_GRAPH):
+    for row in _select(store, _TRIPLES_PER_GRAPH):
         iri = row["g"].value
         name = iri[len(str(GRAPH)) :] if iri.startswith(str(GRAPH)) else iri
         stats.graphs[name] = _int(row["n"])
-    totals = next(iter(store.query(_TOTALS)))
+    totals = _select(store, _TOTALS)[0]
     stats.triples = _int(totals["quads"])
     stats.distinct_subjects = _int(totals["subjects"])
-    stats.distinct_triples = _int(next(iter(store.query(_DISTINCT_TRIPLES)))["n"])
-    stats.entities = _int(next(iter(store.query(_ENTITIES)))["n"])
-    stats.classes = {row["class"].value: _int(row["n"]) for row in store.query(_CLASSES)}
-    stats.properties = {row["p"].value: _int(row["n"]) for row in store.query(_PROPERTIES)}
+    stats.distinct_triples = _int(_select(store, _DISTINCT_TRIPLES)[0]["n"])
+    stats.entities = _int(_select(store, _ENTITIES)[0]["n"])
+    stats.classes = {row["class"].value: _int(row["n"]) for row in _select(store, _CLASSES)}
+    stats.properties = {row["p"].value: _int(row["n"]) for row in _select(store, _PROPERTIES)}
     return stats

@@ -144,16 +144,22 @@ def _messages(report: Graph, result: Node) -> str:
     return "; ".join(messages) if messages else "(no message)"
 
 
+def _iri(node: Node | None) -> URIRef | None:
+    return node if isinstance(node, URIRef) else None
+
+
 def _results(report: Graph) -> list[Violation]:
     found = []
     for result in set(report.subjects(RDF.type, SH.ValidationResult)):
         found.append(
             Violation(
-                focus_node=report.value(result, SH.focusNode),
+                focus_node=report.value(result, SH.focusNode) or BNode(),
                 result_path=report.value(result, SH.resultPath),
                 message=_messages(report, result),
-                severity=report.value(result, SH.resultSeverity) or SH.Violation,
-                source_constraint_component=report.value(result, SH.sourceConstraintComponent),
+                severity=_iri(report.value(result, SH.resultSeverity)) or SH.Violation,
+                source_constraint_component=_iri(
+                    report.value(result, SH.sourceConstraintComponent)
+                ),
                 source_shape=report.value(result, SH.sourceShape),
                 value=report.value(result, SH.value),
             )
