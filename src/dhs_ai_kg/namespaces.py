@@ -79,6 +79,7 @@ class DAK(DefinedNamespace):
     usedFor: URIRef
     verdict: URIRef
 
+
 #: Named graphs: ``…/graph/<name>`` where ``<name>`` is the stem of ``data/graphs/<name>.ttl``.
 GRAPH = Namespace(BASE + "graph/")
 DATASET = URIRef(BASE + "dataset")
