@@ -17,6 +17,7 @@ from dhs_ai_kg.cli import main
 from dhs_ai_kg.export import FORMATS
 from dhs_ai_kg.namespaces import graph_iri
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 INVALID = FIXTURES / "invalid" / "graphs"
 MALFORMED = FIXTURES / "malformed" / "graphs"
@@ -75,6 +76,17 @@ def test_validate_nonconforming_data_exits_1_and_names_each_violation(capsys):
     assert "An agent needs a name (schema:name)." in out
     # the SPARQL constraint
     assert "kg:doc/letter" in out and "is not typed as an agent" in out
+
+
+def test_validate_checks_every_quote_against_the_release(capsys, use_resources):
+    use_resources(REPO_ROOT)
+    code, out, err = run(capsys, "validate")
+    assert (code, err) == (0, "")
+    bad = REPO_ROOT / "tests" / "fixtures" / "bad-quote" / "graphs"
+    code, out, err = run(capsys, "validate", "--data", str(bad))
+    assert code == 1
+    assert out.startswith("Conforms")  # the shapes are satisfied; the quote is not
+    assert "grounding: quote 'Mijente was founded in 1999' is not in the text" in err
 
 
 def test_validate_turtle_report_is_the_shacl_report_graph(capsys):

@@ -77,9 +77,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         if not meta.conforms:
             _say(sys.stderr, "the shapes graph is not valid SHACL:\n" + meta.text())
             return EXIT_ERROR
-    outcome = validate(_dataset(args), shapes, ontology)
+    dataset = _dataset(args)
+    outcome = validate(dataset, shapes, ontology)
     _say(sys.stdout, outcome.turtle() if args.format == "turtle" else outcome.text())
-    return EXIT_OK if outcome.conforms else EXIT_NONCONFORMING
+    problems = _quote_problems(dataset, args)
+    for problem in problems:
+        _say(sys.stderr, f"grounding: {problem}")
+    return EXIT_OK if outcome.conforms and not problems else EXIT_NONCONFORMING
+
+
+def _quote_problems(dataset: Dataset, args: argparse.Namespace) -> list[str]:
+    """Quotes not found exactly once in their release's text (``source/`` beside each graphs
+    folder, ``data/source`` for the project's own)."""
+    from .grounding import quote_problems, release_texts
+    from .resources import resource_dir
+    from .validation import union_graph
+
+    folders = [resource_dir("data") / "source"]
+    folders += [Path(d).parent / "source" for d in args.data or []]
+    union = union_graph(dataset)
+    return quote_problems(union, release_texts(union, folders))
 
 
 # --- query --------------------------------------------------------------------------------
