@@ -1,0 +1,441 @@
+"""The query engine: SPARQL over an in-memory pyoxigraph store, with typed errors.
+
+The project's adapters (CLI, server) call :meth:`Engine.query` and map the exceptions below to
+exit codes and HTTP statuses; nothing here imports Flask.
+
+Behaviour worth knowing (pyoxigraph 0.5.13, measured):
+
+- **Default graph**: the union of all graphs (``use_default_graph_as_union``), unless the
+  caller names ``default_graphs``. ``named_graphs`` restricts what ``GRAPH`` sees.
+- **Bindings** go in as pyoxigraph ``substitutions`` (RDF-dev SEP-0007), never by string
+  formatting. A bound SELECT variable stays in the results, with its value on every row.
+  Oxigraph refuses to substitute a variable the query does not project (even for ASK and
+  CONSTRUCT, a variable absent from the query); that surfaces as :class:`QueryBindingError`
+  naming the variable, and :mod:`dhs_ai_kg.named_queries` checks each declared parameter at
+  load time so a named query cannot hit it. A binding applies to the top-level scope only: a
+  sub-SELECT that does not project the variable keeps its own.
+- **Refused before parsing** (see :mod:`dhs_ai_kg.sparql_guard`): ``SERVICE`` (pyoxigraph
+  really POSTs the sub-query to the URL), SPARQL Update (``LOAD`` fetches), and nesting deeper
+  than ``Limits.max_depth`` or property paths longer than ``Limits.max_path_steps``
+  (pyoxigraph dies with SIGSEGV at ~2,500 nested groups).
+- **FROM / FROM NAMED** fetch nothing: they select graphs of the store (measured with a
+  listener on 127.0.0.1 — no request; a FROM IRI the store lacks gives no rows). They are
+  allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal as TypingLiteral
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import XSD
+from rdflib.term import Identifier
+
+from .export import FORMATS as RDF_FORMATS
+from .namespaces import PREFIXES
+from .sparql_guard import scan
+
+__all__ = [
+    "FORMATS",
+    "GRAPH_FORMATS",
+    "RESULTS_FORMATS",
+    "Engine",
+    "Limits",
+    "OutputFormat",
+    "QueryBindingError",
+    "QueryError",
+    "QueryRefused",
+    "QueryResult",
+    "QuerySyntaxError",
+    "QueryTooComplex",
+    "from_ox",
+    "to_ox",
+]
+
+ResultKind = TypingLiteral["select", "ask", "graph"]
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+class QueryError(Exception):
+    """Base of every error a query can raise here; adapters map subclasses to statuses."""
+
+
+class QuerySyntaxError(QueryError, ValueError):
+    """A malformed query; ``message`` is the parser's, ``line``/``column`` where it says."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        found = re.match(r"error at (\d+):(\d+)", message)
+        self.line: int | None = int(found.group(1)) if found else None
+        self.column: int | None = int(found.group(2)) if found else None
+
+
+class QueryRefused(QueryError):
+    """A query this read-only, offline engine will not run (update, ``SERVICE``)."""
+
+    def __init__(self, message: str, keywords: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.keywords = tuple(keywords)
+
+
+class QueryTooComplex(QueryError):
+    """A query nested deeper (or with longer paths) than the engine's limits allow."""
+
+
+class QueryBindingError(QueryError, ValueError):
+    """A binding the engine cannot apply (e.g. a variable the query does not project)."""
+
+
+# --- formats -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """One serialization of query results: name, media types (first canonical), suffix."""
+
+    name: str
+    kind: TypingLiteral["results", "graph"]
+    media_types: tuple[str, ...]
+    extension: str
+    label: str
+
+    @property
+    def media_type(self) -> str:
+        """The canonical media type."""
+        return self.media_types[0]
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` header value (all our formats are UTF-8)."""
+        return f"{self.media_type}; charset=utf-8"
+
+
+#: SELECT/ASK result formats, by name (first entry is the default).
+RESULTS_FORMATS: dict[str, OutputFormat] = {
+    f.name: f
+    for f in (
+        OutputFormat(
+            "json",
+            "results",
+            ("application/sparql-results+json", "application/json"),
+            ".srj",
+            "SPARQL JSON",
+        ),
+        OutputFormat(
+            "xml",
+            "results",
+            ("application/sparql-results+xml", "application/xml", "text/xml"),
+            ".srx",
+            "SPARQL XML",
+        ),
+        OutputFormat("csv", "results", ("text/csv",), ".csv", "SPARQL CSV"),
+        OutputFormat("tsv", "results", ("text/tab-separated-values",), ".tsv", "SPARQL TSV"),
+    )
+}
+
+_GRAPH_ALIASES = {"turtle": ("application/x-turtle",), "jsonld": ("application/json",)}
+
+#: CONSTRUCT/DESCRIBE formats, by name (first is the default); media types and suffixes are
+#: those of :data:`dhs_ai_kg.export.FORMATS`, the project's table of RDF formats.
+GRAPH_FORMATS: dict[str, OutputFormat] = {
+    name: OutputFormat(
+        name,
+        "graph",
+        (RDF_FORMATS[name].media_type, *_GRAPH_ALIASES.get(name, ())),
+        RDF_FORMATS[name].extension,
+        RDF_FORMATS[name].label,
+    )
+    for name in ("turtle", "ntriples", "jsonld", "xml")
+}
+
+#: Both tables, by result kind.
+FORMATS: dict[str, dict[str, OutputFormat]] = {
+    "results": RESULTS_FORMATS,
+    "graph": GRAPH_FORMATS,
+}
+
+_OX_RESULTS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+_OX_GRAPH = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "xml": ox.RdfFormat.RDF_XML,
+}
+
+
+# --- terms ---------------------------------------------------------------------------------
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def to_ox(term: Identifier) -> OxTerm:
+    """The pyoxigraph term for an rdflib IRI, blank node or literal."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot bind {term!r}: not an IRI, blank node or literal")
+
+
+def from_ox(term: object) -> Identifier:
+    """The rdflib term for a pyoxigraph term (``xsd:string`` literals come back plain)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value, datatype=None if datatype == str(XSD.string) else datatype)
+    raise TypeError(f"unsupported term in results: {term!r}")
+
+
+def _graph_ref(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.DefaultGraph:
+    if term == DATASET_DEFAULT_GRAPH_ID:
+        return ox.DefaultGraph()
+    converted = to_ox(term)
+    if isinstance(converted, ox.Literal):
+        raise QueryBindingError(f"a graph name cannot be a literal: {term!r}")
+    return converted
+
+
+# --- results -------------------------------------------------------------------------------
+
+Row = tuple[Identifier | None, ...]
+_RawResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+class QueryResult:
+    """The answer to one query: SELECT rows, an ASK boolean, or CONSTRUCT/DESCRIBE triples.
+
+    Iterating gives rows of rdflib terms: for ``select`` one tuple per solution aligned with
+    :attr:`variables` (``None`` where unbound); for ``graph`` ``(s, p, o)`` triples; for
+    ``ask`` nothing (read :attr:`boolean`). pyoxigraph results are single-pass, so rows are
+    kept once read; serializing SELECT results after iterating them runs the query again
+    (``rerun``) to feed pyoxigraph's native serializer.
+    """
+
+    def __init__(
+        self,
+        raw: _RawResult,
+        rerun: Callable[[], _RawResult] | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> None:
+        self._raw: _RawResult | None = raw
+        self._rerun = rerun
+        self._prefixes = dict(prefixes or {})
+        self._rows: list[Row] | None = None
+        self._triples: list[ox.Triple] | None = None
+        self.boolean: bool | None = None
+        self.kind: ResultKind
+        self.variables: list[str]
+        if isinstance(raw, ox.QueryBoolean):
+            self.kind, self.variables, self.boolean = "ask", [], bool(raw)
+        elif isinstance(raw, ox.QuerySolutions):
+            self.kind, self.variables = "select", [v.value for v in raw.variables]
+        else:
+            self.kind, self.variables = "graph", ["subject", "predicate", "object"]
+
+    @property
+    def formats(self) -> dict[str, OutputFormat]:
+        """The formats this result can be serialized to (results or graph formats)."""
+        return GRAPH_FORMATS if self.kind == "graph" else RESULTS_FORMATS
+
+    def _take_raw(self) -> _RawResult:
+        """The unread pyoxigraph result, or a fresh one from running the query again."""
+        raw = self._raw
+        self._raw = None
+        if raw is None:
+            if self._rerun is None:
+                raise RuntimeError("this result was already read and cannot be re-run")
+            raw = self._rerun()
+        return raw
+
+    def _solutions(self) -> list[Row]:
+        if self._rows is None:
+            raw = self._take_raw()
+            assert isinstance(raw, ox.QuerySolutions)
+            names = self.variables
+            self._rows = [
+                tuple(None if (t := s[n]) is None else from_ox(t) for n in names) for s in raw
+            ]
+        return self._rows
+
+    def _graph(self) -> list[ox.Triple]:
+        if self._triples is None:
+            raw = self._take_raw()
+            assert isinstance(raw, ox.QueryTriples)
+            self._triples = list(raw)
+        return self._triples
+
+    def __iter__(self) -> Iterator[Row]:
+        """Rows of rdflib terms (see the class docstring)."""
+        if self.kind == "select":
+            yield from self._solutions()
+        elif self.kind == "graph":
+            for t in self._graph():
+                yield (from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))
+
+    def format(self, name: str | None = None) -> OutputFormat:
+        """The output format called ``name`` for this result's kind (default: the first)."""
+        name = name or next(iter(self.formats))
+        if name not in self.formats:
+            kind = "CONSTRUCT/DESCRIBE" if self.kind == "graph" else "SELECT/ASK"
+            raise ValueError(
+                f"{name!r} is not a format for {kind} results; use one of: "
+                + ", ".join(self.formats)
+            )
+        return self.formats[name]
+
+    def serialize(self, fmt: str | OutputFormat | None = None) -> bytes:
+        """The result as bytes in ``fmt`` (a name of :attr:`formats`; default JSON or Turtle)."""
+        out = self.format(fmt.name if isinstance(fmt, OutputFormat) else fmt)
+        if self.kind == "graph":
+            return ox.serialize(self._graph(), format=_OX_GRAPH[out.name], prefixes=self._prefixes)
+        if self.kind == "ask":
+            raw = ox.Store().query("ASK {}" if self.boolean else "ASK { FILTER(false) }")
+        else:
+            raw = self._take_raw()
+        return raw.serialize(format=_OX_RESULTS[out.name])
+
+
+# --- engine --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How complex a query may be before it is refused unparsed (see sparql_guard)."""
+
+    #: Deepest nesting of ``{``, ``(`` and ``[``; pyoxigraph crashes at ~2,500.
+    max_depth: int = 64
+    #: Most property-path operators (``/``, ``|``, ``^``) in one run; 900 took over a minute.
+    max_path_steps: int = 64
+
+
+def check_query(text: str, limits: Limits = Limits()) -> None:
+    """Raise QueryRefused or QueryTooComplex if ``text`` must not reach the engine."""
+    found = scan(text)
+    if found.outbound:
+        raise QueryRefused(
+            "SERVICE (federated query) is not allowed: this endpoint makes no outbound requests",
+            found.outbound,
+        )
+    if found.update:
+        raise QueryRefused(
+            "SPARQL Update is not allowed: the dataset is read-only "
+            f"(found {', '.join(found.update)})",
+            found.update,
+        )
+    if found.depth > limits.max_depth:
+        raise QueryTooComplex(
+            f"query nested {found.depth} levels deep; the limit is {limits.max_depth}"
+        )
+    if found.path_steps > limits.max_path_steps:
+        raise QueryTooComplex(
+            f"property path of {found.path_steps} steps; the limit is {limits.max_path_steps}"
+        )
+
+
+_NOT_PROJECTED = re.compile(r"does not contains? variable \?(\S+)")
+
+
+class Engine:
+    """SPARQL over an in-memory pyoxigraph store, with the rdflib dataset kept beside it."""
+
+    def __init__(
+        self,
+        store: ox.Store,
+        dataset: Dataset | None = None,
+        *,
+        prefixes: Mapping[str, str] | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        self.store = store
+        self.dataset = dataset if dataset is not None else Dataset()
+        self.prefixes: dict[str, str] = dict(PREFIXES if prefixes is None else prefixes)
+        self.limits = limits or Limits()
+
+    @classmethod
+    def from_dataset(
+        cls,
+        ds: Dataset,
+        *,
+        prefixes: Mapping[str, str] | None = None,
+        limits: Limits | None = None,
+    ) -> Engine:
+        """An engine holding every quad of ``ds`` (loaded once, as N-Quads)."""
+        store = ox.Store()
+        data = ds.serialize(format="nquads").encode("utf-8")
+        if data.strip():
+            store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        return cls(store, ds, prefixes=prefixes, limits=limits)
+
+    def query(
+        self,
+        text: str,
+        bindings: Mapping[str, Identifier] | None = None,
+        *,
+        default_graphs: Sequence[Identifier] | None = None,
+        named_graphs: Sequence[Identifier] | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL query; ``bindings`` (variable name → term) become substitutions.
+
+        Raises:
+            QueryRefused: SERVICE or an update. QueryTooComplex: over :attr:`limits`.
+            QuerySyntaxError: malformed (the parser's message). QueryBindingError: a binding
+            the query cannot take.
+        """
+        check_query(text, self.limits)
+        substitutions = {
+            ox.Variable(name.lstrip("?$")): to_ox(term) for name, term in (bindings or {}).items()
+        }
+        options: dict[str, object] = {
+            "prefixes": self.prefixes,
+            "substitutions": substitutions or None,
+        }
+        if default_graphs is not None:
+            options["default_graph"] = [_graph_ref(g) for g in default_graphs]
+        else:
+            options["use_default_graph_as_union"] = True
+        if named_graphs is not None:
+            named = [_graph_ref(g) for g in named_graphs]
+            if any(isinstance(g, ox.DefaultGraph) for g in named):
+                raise QueryBindingError("the default graph cannot be a named graph")
+            options["named_graphs"] = named
+
+        def run() -> _RawResult:
+            try:
+                return self.store.query(text, **options)  # type: ignore[arg-type]
+            except SyntaxError as exc:
+                raise QuerySyntaxError(str(exc)) from None
+            except RuntimeError as exc:
+                missing = _NOT_PROJECTED.search(str(exc))
+                if missing is None:
+                    raise
+                raise QueryBindingError(
+                    f"cannot bind ?{missing.group(1)}: the query does not project it "
+                    "(a SELECT must list every bound variable, or use SELECT *; other "
+                    "queries must use it)"
+                ) from None
+
+        return QueryResult(run(), run, self.prefixes)
