@@ -1,0 +1,246 @@
+"""Named queries: the ``.rq`` files of ``queries/`` as data, parsed and checked once at load.
+
+Header convention (comment lines at the top of each file)::
+
+    # Which organizations led the comments, with their descriptions?
+    #
+    # param ?release iri optional: the press release to ask about (default: every release)
+    # param ?org iri required: the organization
+
+- The first comment line is the question the query answers.
+- ``# param ?name type required|optional: description`` declares a parameter, in order;
+  ``type`` is one of ``iri``, ``string``, ``integer``, ``decimal``, ``date``, ``boolean``.
+  Other comment lines are free text. A line starting ``# param`` that does not follow the
+  pattern is an error, not a comment.
+- Parameters are passed as bindings (pyoxigraph substitutions), never by string formatting,
+  so a SELECT must project every parameter (Oxigraph refuses to substitute a variable it does
+  not project). Loading checks this: each query is parsed once, with every declared parameter
+  bound, and a broken query or header raises :class:`NamedQueryError` naming the file.
+
+The name of a query is its file stem (``01-lead-organizations``); :func:`find` also accepts
+its number (``1`` or ``01``) or a unique prefix of its name.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Literal as TypingLiteral
+
+import pyoxigraph as ox
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Identifier
+
+from .engine import Engine, QueryError
+from .namespaces import PREFIXES
+from .resources import queries_dir
+
+__all__ = [
+    "PARAM_TYPES",
+    "NamedQuery",
+    "NamedQueryError",
+    "Parameter",
+    "convert",
+    "find",
+    "load_named_queries",
+    "parse_named_query",
+]
+
+ParamType = TypingLiteral["iri", "string", "integer", "decimal", "date", "boolean"]
+PARAM_TYPES: tuple[str, ...] = ("iri", "string", "integer", "decimal", "date", "boolean")
+
+_PARAM = re.compile(
+    r"^#\s*param\s+[?$](?P<name>\w+)\s+(?P<type>\w+)\s+(?P<need>required|optional)\s*:\s*"
+    r"(?P<description>.*?)\s*$"
+)
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+class NamedQueryError(ValueError):
+    """A named query that cannot be loaded (header or query text), or a bad parameter."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One declared parameter of a named query."""
+
+    name: str
+    type: ParamType
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A query file: its name (file stem), question, declared parameters and text."""
+
+    name: str
+    path: Path
+    question: str
+    parameters: tuple[Parameter, ...]
+    text: str
+    _by_name: dict[str, Parameter] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {p.name: p for p in self.parameters})
+
+    def bind(self, raw: Mapping[str, str]) -> dict[str, Identifier]:
+        """Typed bindings from string parameters (CLI/HTTP); unknown or missing ones fail."""
+        values = {key.lstrip("?$"): value for key, value in raw.items()}
+        unknown = sorted(set(values) - set(self._by_name))
+        if unknown:
+            known = ", ".join(f"?{p.name}" for p in self.parameters) or "none"
+            raise NamedQueryError(
+                f"{self.name}: unknown parameter {', '.join('?' + u for u in unknown)}; "
+                f"it takes: {known}"
+            )
+        missing = [p.name for p in self.parameters if p.required and p.name not in values]
+        if missing:
+            raise NamedQueryError(
+                f"{self.name}: missing required parameter "
+                + ", ".join(f"?{m} ({self._by_name[m].description})" for m in missing)
+            )
+        bindings: dict[str, Identifier] = {}
+        for name, value in values.items():
+            param = self._by_name[name]
+            try:
+                bindings[name] = convert(value, param.type)
+            except ValueError as exc:
+                raise NamedQueryError(f"{self.name}: ?{name}: {exc}") from None
+        return bindings
+
+
+def convert(value: str, kind: str) -> Identifier:
+    """The RDF term for a string parameter of type ``kind`` (IRIs: full, <…> or prefixed)."""
+    text = value.strip()
+    if kind == "iri":
+        return _iri(text)
+    if kind == "string":
+        return Literal(value)
+    if kind == "integer":
+        try:
+            return Literal(int(text), datatype=XSD.integer)
+        except ValueError:
+            raise ValueError(f"not an integer: {value!r}") from None
+    if kind == "decimal":
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"not a decimal: {value!r}") from None
+        if not number.is_finite():
+            raise ValueError(f"not a decimal: {value!r}")
+        return Literal(text, datatype=XSD.decimal)
+    if kind == "date":
+        try:
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"not a date (YYYY-MM-DD): {value!r}") from None
+        return Literal(text, datatype=XSD.date)
+    if kind == "boolean":
+        lowered = text.lower()
+        if lowered not in ("true", "false", "1", "0"):
+            raise ValueError(f"not a boolean (true/false): {value!r}")
+        return Literal(lowered in ("true", "1"))
+    raise ValueError(f"unknown parameter type {kind!r}; use one of: {', '.join(PARAM_TYPES)}")
+
+
+def _iri(text: str) -> URIRef:
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    elif ":" in text:
+        prefix, local = text.split(":", 1)
+        if prefix in PREFIXES:
+            text = PREFIXES[prefix] + local
+    if not _SCHEME.match(text) or any(c in text for c in ' <>"{}|^`\\'):
+        known = ", ".join(sorted(PREFIXES))
+        raise ValueError(
+            f"not an IRI: {text!r} (give a full IRI, <IRI>, or prefix:name with one of {known})"
+        )
+    return URIRef(text)
+
+
+def _header(path: Path, text: str) -> tuple[str, tuple[Parameter, ...]]:
+    comments: list[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if not line.lstrip().startswith("#"):
+            break
+        comments.append(line.strip())
+    if not comments or not comments[0].lstrip("#").strip():
+        raise NamedQueryError(f"{path}: the first line must be a comment with the question")
+    question = comments[0].lstrip("#").strip()
+    params: list[Parameter] = []
+    for line in comments[1:]:
+        if not re.match(r"^#\s*param\b", line):
+            continue
+        found = _PARAM.match(line)
+        if found is None:
+            raise NamedQueryError(
+                f"{path}: bad parameter line {line!r}; expected "
+                "'# param ?name type required|optional: description'"
+            )
+        kind = found["type"]
+        if kind not in PARAM_TYPES:
+            raise NamedQueryError(
+                f"{path}: ?{found['name']}: unknown type {kind!r}; use one of: "
+                + ", ".join(PARAM_TYPES)
+            )
+        if any(p.name == found["name"] for p in params):
+            raise NamedQueryError(f"{path}: parameter ?{found['name']} declared twice")
+        params.append(
+            Parameter(found["name"], kind, found["need"] == "required", found["description"])  # type: ignore[arg-type]
+        )
+    return question, tuple(params)
+
+
+_SAMPLES: dict[str, Identifier] = {
+    "iri": URIRef("urn:x-dhs-ai-kg:sample"),
+    "string": Literal("sample"),
+    "integer": Literal(1, datatype=XSD.integer),
+    "decimal": Literal("1.0", datatype=XSD.decimal),
+    "date": Literal("2000-01-01", datatype=XSD.date),
+    "boolean": Literal(True),
+}
+
+
+def parse_named_query(path: Path, engine: Engine | None = None) -> NamedQuery:
+    """Read and check one ``.rq`` file: header, syntax, and that every parameter binds."""
+    text = path.read_text(encoding="utf-8")
+    question, params = _header(path, text)
+    query = NamedQuery(path.stem, path, question, params, text)
+    checker = engine or Engine(ox.Store())
+    try:
+        # Parsing happens here; an empty store makes evaluation (lazy anyway) free.
+        checker.query(text, {p.name: _SAMPLES[p.type] for p in params})
+    except QueryError as exc:
+        raise NamedQueryError(f"{path}: {exc}") from exc
+    return query
+
+
+def load_named_queries(folder: Path | None = None) -> dict[str, NamedQuery]:
+    """Every ``*.rq`` of ``folder`` (default: the packaged queries), by name, sorted."""
+    root = folder if folder is not None else queries_dir()
+    checker = Engine(ox.Store())
+    return {p.stem: parse_named_query(p, checker) for p in sorted(root.glob("*.rq"))}
+
+
+def find(queries: Mapping[str, NamedQuery], name: str) -> NamedQuery:
+    """The query called ``name``: exact name, its number (``1``/``01``), or a unique prefix."""
+    if name in queries:
+        return queries[name]
+    matches: list[str] = []
+    if name.isdigit():
+        matches = [q for q in queries if (m := re.match(r"\d+", q)) and int(m[0]) == int(name)]
+    if not matches:
+        matches = [q for q in queries if q.startswith(name)]
+    if len(matches) == 1:
+        return queries[matches[0]]
+    why = f"is ambiguous ({', '.join(matches)})" if matches else "is not a known query"
+    known = ", ".join(sorted(queries)) or "(none)"
+    raise LookupError(f"{name!r} {why}; the named queries are: {known}")
