@@ -20,7 +20,8 @@ Behaviour worth knowing (pyoxigraph 0.5.13, measured):
   (pyoxigraph dies with SIGSEGV at ~2,500 nested groups).
 - **FROM / FROM NAMED** fetch nothing: they select graphs of the store (measured with a
   listener on 127.0.0.1 — no request; a FROM IRI the store lacks gives no rows). They are
-  allowed.
+  allowed, and a query with a dataset clause runs without the union default graph, because
+  pyoxigraph ignores FROM when ``use_default_graph_as_union`` is on (measured).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from rdflib.term import Identifier
 
 from .export import FORMATS as RDF_FORMATS
 from .namespaces import PREFIXES
-from .sparql_guard import scan
+from .sparql_guard import Scan, scan
 
 __all__ = [
     "FORMATS",
@@ -332,8 +333,8 @@ class Limits:
     max_path_steps: int = 64
 
 
-def check_query(text: str, limits: Limits = Limits()) -> None:
-    """Raise QueryRefused or QueryTooComplex if ``text`` must not reach the engine."""
+def check_query(text: str, limits: Limits = Limits()) -> Scan:
+    """The scan of ``text``; raise QueryRefused or QueryTooComplex if it must not run."""
     found = scan(text)
     if found.outbound:
         raise QueryRefused(
@@ -354,6 +355,7 @@ def check_query(text: str, limits: Limits = Limits()) -> None:
         raise QueryTooComplex(
             f"property path of {found.path_steps} steps; the limit is {limits.max_path_steps}"
         )
+    return found
 
 
 _NOT_PROJECTED = re.compile(r"does not contains? variable \?(\S+)")
@@ -405,7 +407,7 @@ class Engine:
             QuerySyntaxError: malformed (the parser's message). QueryBindingError: a binding
             the query cannot take.
         """
-        check_query(text, self.limits)
+        found = check_query(text, self.limits)
         substitutions = {
             ox.Variable(name.lstrip("?$")): to_ox(term) for name, term in (bindings or {}).items()
         }
@@ -415,7 +417,7 @@ class Engine:
         }
         if default_graphs is not None:
             options["default_graph"] = [_graph_ref(g) for g in default_graphs]
-        else:
+        elif not found.has_from:  # with the union on, pyoxigraph would ignore FROM
             options["use_default_graph_as_union"] = True
         if named_graphs is not None:
             named = [_graph_ref(g) for g in named_graphs]

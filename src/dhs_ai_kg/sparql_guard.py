@@ -78,6 +78,8 @@ class Scan:
     keywords: tuple[str, ...] = field(default=())
     depth: int = 0
     path_steps: int = 0
+    #: Whether the query has a dataset clause (``FROM`` / ``FROM NAMED``).
+    has_from: bool = False
 
     @property
     def outbound(self) -> tuple[str, ...]:
@@ -95,6 +97,7 @@ def scan(text: str) -> Scan:
     keywords: list[str] = []
     depth = max_depth = 0
     steps = max_steps = 0
+    has_from = False
     refused = UPDATE_KEYWORDS
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
@@ -104,6 +107,7 @@ def scan(text: str) -> Scan:
             found = {k for k in OUTBOUND_KEYWORDS if k in upper}  # glued: SERVICESILENT<…>
             if kind == "word" and upper in refused:
                 found.add(upper)
+            has_from = has_from or (kind == "word" and upper == "FROM")
             keywords.extend(sorted(found - set(keywords)))
         elif kind == "char":
             if value in _OPEN:
@@ -116,4 +120,4 @@ def scan(text: str) -> Scan:
                 max_steps = max(max_steps, steps)
             if value in _PATH_RESET:
                 steps = 0
-    return Scan(tuple(keywords), max_depth, max_steps)
+    return Scan(tuple(keywords), max_depth, max_steps, has_from)
