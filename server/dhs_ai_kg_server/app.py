@@ -1,0 +1,41 @@
+"""The Flask application factory: config injected, engine attached at creation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, Response
+
+from dhs_ai_kg.engine import Engine
+
+from . import errors, sparql
+
+#: Defaults; any key can be overridden through ``create_app(config=...)``.
+DEFAULTS: dict[str, object] = {
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # bytes of request body; more → 413
+    "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+    "JSON_SORT_KEYS": False,
+}
+
+
+def default_engine() -> Engine:
+    """An engine over the packaged dataset (``dhs_ai_kg.loading.load_dataset``)."""
+    from dhs_ai_kg.loading import load_dataset
+
+    return Engine.from_dataset(load_dataset())
+
+
+def create_app(config: Mapping[str, object] | None = None, engine: Engine | None = None) -> Flask:
+    """A Flask app serving ``engine`` (default: the packaged dataset) at ``/sparql``."""
+    app = Flask(__name__)
+    app.config.update(DEFAULTS)
+    app.config.update(dict(config or {}))
+    app.extensions["dhs_ai_kg.engine"] = engine if engine is not None else default_engine()
+    errors.register(app)
+    app.register_blueprint(sparql.bp)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response("ok\n", 200, content_type="text/plain; charset=utf-8")
+
+    return app

@@ -1,0 +1,83 @@
+"""The one error registry: the core's typed exceptions and HTTP errors to statuses and bodies."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException, NotAcceptable
+
+from dhs_ai_kg.engine import (
+    QueryBindingError,
+    QueryError,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTooComplex,
+)
+from dhs_ai_kg.named_queries import NamedQueryError
+
+log = logging.getLogger("dhs_ai_kg_server")
+
+#: Status for each of the core's exceptions (first match in order wins).
+STATUSES: tuple[tuple[type[Exception], int], ...] = (
+    (QuerySyntaxError, 400),
+    (QueryBindingError, 400),
+    (QueryTooComplex, 400),
+    (NamedQueryError, 400),
+    (QueryRefused, 403),
+)
+
+
+class NoAcceptableFormat(NotAcceptable):
+    """406 listing the media types the answer is available in."""
+
+    def __init__(self, media_types: list[str]) -> None:
+        super().__init__("no acceptable media type; available: " + ", ".join(media_types))
+
+
+def text_response(message: str, status: int) -> Response:
+    """A plain-text error body (one line, newline-terminated)."""
+    return Response(message.rstrip("\n") + "\n", status, content_type="text/plain; charset=utf-8")
+
+
+def request_id() -> str:
+    """This request's id (generated on first use), echoed in ``X-Request-Id``."""
+    if "request_id" not in g:
+        g.request_id = uuid.uuid4().hex[:16]
+    return str(g.request_id)
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers and the request-id header on ``app``."""
+    for exc_type, status in STATUSES:
+        app.register_error_handler(exc_type, _typed(status))
+    app.register_error_handler(QueryError, _typed(400))
+    app.register_error_handler(HTTPException, _http)
+    app.register_error_handler(Exception, _unexpected)
+
+    @app.after_request
+    def _tag(response: Response) -> Response:
+        response.headers["X-Request-Id"] = request_id()
+        return response
+
+
+def _typed(status: int):  # noqa: ANN202 (a Flask handler factory)
+    def handle(exc: Exception) -> Response:
+        return text_response(str(exc), status)
+
+    return handle
+
+
+def _http(exc: HTTPException) -> Response:
+    response = text_response(f"{exc.code} {exc.name}: {exc.description}", exc.code or 500)
+    for key, value in exc.get_headers():
+        if key.lower() != "content-type":
+            response.headers[key] = value
+    return response
+
+
+def _unexpected(exc: Exception) -> Response:
+    rid = request_id()
+    log.exception("unexpected error on %s %s (request id %s)", request.method, request.path, rid)
+    return text_response(f"500 Internal Server Error (request id {rid})", 500)
