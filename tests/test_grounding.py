@@ -9,10 +9,9 @@ from rdflib import RDF, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
 from dhs_ai_kg.grounding import Quote, plain_text, quote_problems, quotes, release_texts
-from dhs_ai_kg.loading import load_dataset
+from dhs_ai_kg.loading import load_dataset, union_graph
 from dhs_ai_kg.namespaces import GRAPH, KG, OA
 from dhs_ai_kg.resources import resource_dir, source_text_file
-from dhs_ai_kg.validation import union_graph
 
 RELEASE = KG["doc/press-release-2023-12-05"]
 SHARED_SOURCE = Path(__file__).resolve().parents[2] / "shared" / "source" / "release.txt"

@@ -51,14 +51,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
 import pytest
-from rdflib import RDF, RDFS, SKOS, Dataset, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, BNode, Dataset, Literal, URIRef
 
+from dhs_ai_kg.engine import Engine, QueryResult
 from dhs_ai_kg.grounding import source_text
 from dhs_ai_kg.loading import load_dataset
+from dhs_ai_kg.named_queries import parse_named_query
 from dhs_ai_kg.namespaces import SCHEMA
-from dhs_ai_kg.stats import oxigraph_store
 
 TESTS = Path(__file__).resolve().parent
 QUERIES_DIR = TESTS.parent / "queries"
@@ -171,40 +171,32 @@ def expected(name: str) -> dict[str, Any]:
         return json.load(f, parse_float=Decimal)
 
 
-def term(value: str) -> ox.NamedNode:
-    assert value.startswith("<") and value.endswith(">"), f"bindings are IRIs in <>: {value!r}"
-    return ox.NamedNode(value[1:-1])
-
-
 # --- running queries --------------------------------------------------------------------
 
 
-def run(store: ox.Store, path: Path, bindings: dict[str, str]) -> Any:
-    """Run the query in ``path`` with ``bindings`` (var -> "<iri>") passed as substitutions."""
-    substitutions = {ox.Variable(name): term(value) for name, value in bindings.items()}
-    return store.query(
-        path.read_text(encoding="utf-8"),
-        use_default_graph_as_union=True,
-        substitutions=substitutions,
-    )
+def run(engine: Engine, path: Path, bindings: dict[str, str]) -> QueryResult:
+    """Run the named query in ``path`` through the project's engine, as the CLI and the server
+    do, with ``bindings`` (var -> "<iri>") converted by the query's declared parameters."""
+    named = parse_named_query(path)
+    return engine.query(named.text, named.bind({k: v[1:-1] for k, v in bindings.items()}))
 
 
 def plain(node: Any) -> Any:
     """A result term as expected files write it: "<iri>", a string, an int, a Decimal, a bool."""
     if node is None:
         return None
-    if isinstance(node, ox.NamedNode):
-        return f"<{node.value}>"
-    if isinstance(node, ox.BlankNode):
-        return f"_:{node.value}"
-    datatype = node.datatype.value
+    if isinstance(node, URIRef):
+        return f"<{node}>"
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    datatype = str(node.datatype or XSD + "string")
     if datatype in INTEGER_TYPES:
-        return int(node.value)
+        return int(str(node))
     if datatype in DECIMAL_TYPES:
-        return Decimal(node.value).normalize()
+        return Decimal(str(node)).normalize()
     if datatype == XSD + "boolean":
-        return node.value == "true"
-    return node.value
+        return str(node) == "true"
+    return str(node)
 
 
 def answer_rows(result: Any, spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -213,9 +205,8 @@ def answer_rows(result: Any, spec: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for solution in result:
         row = {}
-        for variable in result.variables:
-            value = plain(solution[variable])
-            name = variable.value
+        for name, node in zip(result.variables, solution, strict=True):
+            value = plain(node)
             if name in multi and value is not None:
                 value = [part for part in value.split(multi[name]) if part] or None
             if value is not None and value != "":
@@ -225,7 +216,7 @@ def answer_rows(result: Any, spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def answer_triples(result: Any) -> set[tuple[Any, Any, Any]]:
-    return {(plain(t.subject), plain(t.predicate), plain(t.object)) for t in result}
+    return {tuple(plain(term) for term in triple) for triple in result}
 
 
 def canonical(row: dict[str, Any]) -> str:
@@ -248,7 +239,7 @@ def expected_triples(spec: dict[str, Any]) -> set[tuple[Any, Any, Any]]:
     }
 
 
-def assert_answers(store: ox.Store, path: Path, spec: dict[str, Any], bindings: dict) -> None:
+def assert_answers(store: Engine, path: Path, spec: dict[str, Any], bindings: dict) -> None:
     """Run ``path`` and compare with ``spec`` (an expected file's content)."""
     result = run(store, path, bindings)
     if "triples" in spec:
@@ -265,11 +256,12 @@ def assert_answers(store: ox.Store, path: Path, spec: dict[str, Any], bindings: 
         assert sorted(got) == sorted(want)
     datatypes = spec.get("datatypes", {})
     if datatypes:
-        for solution in run(store, path, bindings):
+        result = run(store, path, bindings)
+        for solution in result:
             for name, datatype in datatypes.items():
-                value = solution[name]
+                value = solution[result.variables.index(name)]
                 if value is not None:
-                    assert value.datatype.value == datatype.replace("xsd:", XSD), name
+                    assert str(value.datatype) == datatype.replace("xsd:", XSD), name
 
 
 # --- checking expected answers against the release -----------------------------------------
@@ -408,14 +400,14 @@ def dataset() -> Dataset:
 
 
 @pytest.fixture(scope="module")
-def store(dataset: Dataset) -> ox.Store:
-    return oxigraph_store(dataset)
+def store(dataset: Dataset) -> Engine:
+    return Engine.from_dataset(dataset)
 
 
 @pytest.fixture(scope="module")
-def all_releases() -> ox.Store:
+def all_releases() -> Engine:
     """The real release and the synthetic ones, loaded as the CLI's ``--data`` does."""
-    return oxigraph_store(load_dataset([other.graphs for other in OTHER_RELEASES]))
+    return Engine.from_dataset(load_dataset([other.graphs for other in OTHER_RELEASES]))
 
 
 @pytest.fixture(scope="module")
@@ -440,7 +432,7 @@ def test_there_are_queries_and_each_has_an_expected_answer():
 
 
 @pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.name)
-def test_query_answers_as_the_release_says(path: Path, store: ox.Store):
+def test_query_answers_as_the_release_says(path: Path, store: Engine):
     spec = expected(path.stem)
     assert_answers(store, path, spec, spec.get("bindings", {}))
 
@@ -490,13 +482,13 @@ def test_release_bound_to_a_non_release_gives_no_answer(path: Path, not_release,
 
 
 @pytest.mark.parametrize("path", release_queries(), ids=lambda p: p.name)
-def test_release_bound_gives_the_unbound_answer(path: Path, store: ox.Store):
+def test_release_bound_gives_the_unbound_answer(path: Path, store: Engine):
     spec = expected(path.stem)
     assert_answers(store, path, spec, {**spec.get("bindings", {}), "release": RELEASE})
 
 
 @pytest.mark.parametrize("path", release_queries(), ids=lambda p: p.name)
-def test_other_releases_do_not_leak_into_the_real_one(path: Path, all_releases: ox.Store):
+def test_other_releases_do_not_leak_into_the_real_one(path: Path, all_releases: Engine):
     spec = expected(path.stem)
     assert_answers(all_releases, path, spec, {**spec.get("bindings", {}), "release": RELEASE})
 
@@ -506,7 +498,7 @@ def test_other_releases_do_not_leak_into_the_real_one(path: Path, all_releases: 
 def test_other_release_gets_its_own_answers(path: Path, other: OtherRelease, all_releases):
     bindings = {**other.bindings.get(path.stem, {}), "release": other.iri}
     result = run(all_releases, path, bindings)
-    if isinstance(result, ox.QuerySolutions):
+    if result.kind == "select":
         rows = answer_rows(result, expected(path.stem))
         assert {row.get("release", other.iri) for row in rows} <= {other.iri}
         answered = bool(rows)
@@ -523,7 +515,7 @@ def test_other_release_gets_its_own_answers(path: Path, other: OtherRelease, all
     [p for p in release_queries() if not required(p)],
     ids=lambda p: p.name,
 )
-def test_unbound_release_answers_for_every_release(path: Path, all_releases: ox.Store):
+def test_unbound_release_answers_for_every_release(path: Path, all_releases: Engine):
     spec = expected(path.stem)
 
     def rows(bindings: dict[str, str]) -> Counter[str]:
@@ -535,7 +527,7 @@ def test_unbound_release_answers_for_every_release(path: Path, all_releases: ox.
     assert rows({}) == each
 
 
-def test_dataset_statistics_agree_with_rdflib(store: ox.Store, dataset: Dataset):
+def test_dataset_statistics_agree_with_rdflib(store: Engine, dataset: Dataset):
     path = QUERIES_DIR / "13-dataset-statistics.rq"
     rows = answer_rows(run(store, path, {}), {})
     assert {(row["kind"], row["term"]): row["count"] for row in rows} == rdflib_counts(dataset)

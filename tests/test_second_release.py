@@ -10,10 +10,10 @@ from rdflib import Literal
 from rdflib.namespace import DCTERMS
 
 from dhs_ai_kg.grounding import quote_problems, release_texts
-from dhs_ai_kg.loading import load_dataset
+from dhs_ai_kg.loading import load_dataset, union_graph
 from dhs_ai_kg.namespaces import DAK, GRAPH, KG
 from dhs_ai_kg.resources import resource_dir
-from dhs_ai_kg.validation import union_graph, validate
+from dhs_ai_kg.validation import validate
 
 SECOND = Path(__file__).parent / "fixtures" / "second-release"
 REAL = KG["doc/press-release-2023-12-05"]

@@ -90,8 +90,8 @@ def _quote_problems(dataset: Dataset, args: argparse.Namespace) -> list[str]:
     """Quotes not found exactly once in their release's text (``source/`` beside each graphs
     folder, ``data/source`` for the project's own)."""
     from .grounding import quote_problems, release_texts
+    from .loading import union_graph
     from .resources import resource_dir
-    from .validation import union_graph
 
     folders = [resource_dir("data") / "source"]
     folders += [Path(d).parent / "source" for d in args.data or []]
@@ -135,52 +135,38 @@ def _term(value: str) -> Node:
     return Literal(value)
 
 
-def _query_text(args: argparse.Namespace) -> tuple[str, str]:
-    """(label, SPARQL text) for NAME, FILE or ``-``."""
+def _query_and_bindings(args: argparse.Namespace) -> tuple[str, str, dict[str, Node]]:
+    """(label, SPARQL text, bindings) for NAME, FILE or ``-``.
+
+    A named query converts each ``--param`` by the type its header declares and refuses
+    unknown or missing ones; a file or stdin takes Turtle term syntax (see parse_param).
+    """
     ref: str = args.query
     if ref == "-":
-        return "<stdin>", sys.stdin.read()
+        return "<stdin>", sys.stdin.read(), dict(parse_param(p) for p in args.param)
     path = Path(ref)
     if path.suffix == ".rq" or path.is_file():
         if not path.is_file():
             raise CliError(f"{ref}: no such query file")
-        return str(path), path.read_text(encoding="utf-8")
-    named = resolve_named_query(ref)
-    return named.name, named.text
+        text = path.read_text(encoding="utf-8")
+        return str(path), text, dict(parse_param(p) for p in args.param)
+    from .named_queries import NamedQueryError, find, load_named_queries
 
-
-def _named_queries() -> dict[str, object]:
     try:
-        from .named_queries import load_named_queries
-    except ImportError:  # until named_queries lands: every queries/*.rq by stem
-        from types import SimpleNamespace
-
-        from .resources import queries_dir
-
-        return {
-            p.stem: SimpleNamespace(name=p.stem, path=p, text=p.read_text(encoding="utf-8"))
-            for p in sorted(queries_dir().glob("*.rq"))
-        }
-    return dict(load_named_queries())
-
-
-def _number(name: str) -> int | None:
-    found = re.match(r"(\d+)", name)
-    return int(found.group(1)) if found else None
-
-
-def resolve_named_query(ref: str) -> object:
-    """The named query that ``ref`` names: its full name, a unique prefix, or its number."""
-    queries = _named_queries()
-    if ref in queries:
-        return queries[ref]
-    matches = [n for n in queries if ref.isdigit() and _number(n) == int(ref)]
-    matches = matches or [n for n in queries if n.startswith(ref)]
-    if len(matches) == 1:
-        return queries[matches[0]]
-    known = "\n  ".join(sorted(queries)) or "(none)"
-    why = "is ambiguous" if matches else "is not a known query"
-    raise CliError(f"{ref!r} {why}; the named queries are:\n  {known}")
+        named = find(load_named_queries(), ref)
+    except LookupError as exc:
+        raise CliError(str(exc)) from exc
+    raw = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        name = name.strip().lstrip("?$")
+        if not sep or not re.fullmatch(r"\w+", name):
+            raise CliError(f"--param {item!r}: expected NAME=VALUE")
+        raw[name] = value
+    try:
+        return named.name, named.text, dict(named.bind(raw))
+    except NamedQueryError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def _json_term(value: dict[str, str]) -> Node:
@@ -244,65 +230,27 @@ def results_table(results_json: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def _ox_term(term: Node) -> object:
-    import pyoxigraph as ox
-
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    assert isinstance(term, Literal)
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
-
-
-_RESULTS_FORMATS = {"json": "JSON", "csv": "CSV", "tsv": "TSV", "xml": "XML"}
-_RDF_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "xml": "RDF_XML"}
-
-
 def _cmd_query(args: argparse.Namespace) -> int:
-    import pyoxigraph as ox
+    from .engine import Engine, QueryError
 
-    from .stats import oxigraph_store
-
-    label, text = _query_text(args)
-    bindings = dict(parse_param(p) for p in args.param)
-    store = oxigraph_store(_dataset(args))
-    substitutions = {ox.Variable(k): _ox_term(v) for k, v in bindings.items()}
+    label, text, bindings = _query_and_bindings(args)
     try:
-        result = store.query(
-            text,
-            use_default_graph_as_union=True,
-            prefixes=dict(PREFIXES),
-            substitutions=substitutions or None,
-        )
-    except SyntaxError as exc:
+        result = Engine.from_dataset(_dataset(args)).query(text, bindings)
+        fmt = args.format or ("turtle" if result.kind == "graph" else "table")
+        if fmt == "table":
+            if result.kind == "graph":
+                raise CliError("--format table is for SELECT/ASK; use turtle, nt, jsonld or xml")
+            data = results_table(result.serialize("json").decode("utf-8"))
+        else:
+            data = result.serialize(_ENGINE_FORMAT_NAMES.get(fmt, fmt)).decode("utf-8")
+    except (QueryError, ValueError) as exc:
         raise CliError(f"{label}: {exc}") from exc
-    except RuntimeError as exc:  # e.g. a --param naming a variable the query does not bind
-        raise CliError(f"{label}: {exc}") from exc
-    if isinstance(result, ox.QueryTriples):
-        fmt = args.format or "turtle"
-        if fmt not in _RDF_FORMATS:
-            raise CliError(
-                f"--format {fmt} is for SELECT/ASK; CONSTRUCT/DESCRIBE give a graph: "
-                f"use one of {', '.join(_RDF_FORMATS)}"
-            )
-        data = result.serialize(format=getattr(ox.RdfFormat, _RDF_FORMATS[fmt]))
-        sys.stdout.write(data.decode("utf-8"))
-        return EXIT_OK
-    fmt = args.format or "table"
-    if fmt not in ("table", *_RESULTS_FORMATS):
-        raise CliError(
-            f"--format {fmt} is for CONSTRUCT/DESCRIBE; SELECT/ASK give results: "
-            f"use one of table, {', '.join(_RESULTS_FORMATS)}"
-        )
-    results_format = getattr(ox.QueryResultsFormat, _RESULTS_FORMATS.get(fmt, "JSON"))
-    data = result.serialize(format=results_format).decode("utf-8")
-    sys.stdout.write(results_table(data) if fmt == "table" else data)
+    sys.stdout.write(data)
     return EXIT_OK
+
+
+#: CLI format names that the engine spells differently.
+_ENGINE_FORMAT_NAMES = {"nt": "ntriples"}
 
 
 # --- export, stats ------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from rdflib import BNode, Dataset, Graph, Node, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from .loading import bind_prefixes, load_dataset
+from .loading import bind_prefixes, load_dataset, union_graph
 from .namespaces import GRAPH, PREFIXES
 from .resources import resource_dir
 
@@ -162,11 +162,7 @@ def _trig(dataset: Dataset) -> str:
 
 
 def _union(dataset: Dataset) -> Graph:
-    merged = Graph()
-    for graph in _graphs(dataset):
-        for triple in graph:
-            merged.add(triple)
-    return _canonical(merged)
+    return _canonical(union_graph(dataset))
 
 
 def _sorted_lines(text: str) -> str:

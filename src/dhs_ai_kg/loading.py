@@ -75,3 +75,15 @@ def load_dataset(extra_folders: Iterable[Path] = ()) -> Dataset:
         for path in graph_files(folder):
             parse_turtle(path, dataset.graph(graph_iri(path.stem)))
     return dataset
+
+
+def union_graph(data: Graph | Dataset) -> Graph:
+    """One plain graph holding the triples of every graph of ``data`` (the default included)."""
+    union = bind_prefixes(Graph())
+    if isinstance(data, Dataset):
+        for s, p, o, _ in data.quads((None, None, None, None)):
+            union.add((s, p, o))
+    else:
+        for triple in data:
+            union.add(triple)
+    return union

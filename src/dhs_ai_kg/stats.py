@@ -12,10 +12,11 @@ from dataclasses import asdict, dataclass, field
 import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 
+from .engine import Engine
 from .namespaces import GRAPH, KG
 from .validation import short
 
-__all__ = ["DatasetStats", "compute_stats", "oxigraph_store"]
+__all__ = ["DatasetStats", "compute_stats"]
 
 _TRIPLES_PER_GRAPH = """
 SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g
@@ -86,15 +87,6 @@ class DatasetStats:
         return "\n".join(lines)
 
 
-def oxigraph_store(dataset: Dataset) -> ox.Store:
-    """An in-memory pyoxigraph store holding the quads of ``dataset``."""
-    store = ox.Store()
-    data = dataset.serialize(format="nquads").encode("utf-8")
-    if data.strip():
-        store.load(data, format=ox.RdfFormat.N_QUADS)
-    return store
-
-
 def _int(term: ox.Literal | None) -> int:
     return int(term.value) if term is not None else 0
 
@@ -107,7 +99,7 @@ def _select(store: ox.Store, query: str) -> list[ox.QuerySolution]:
 
 def compute_stats(dataset: Dataset) -> DatasetStats:
     """Count the dataset's triples per graph, subjects, entities, classes and properties."""
-    store = oxigraph_store(dataset)
+    store = Engine.from_dataset(dataset).store
     stats = DatasetStats()
     for row in _select(store, _TRIPLES_PER_GRAPH):
         iri = row["g"].value

@@ -23,7 +23,7 @@ from pyshacl.entrypoints import meta_validate as _pyshacl_meta_validate
 from rdflib import BNode, Dataset, Graph, Literal, Node, URIRef
 from rdflib.namespace import RDF, SH
 
-from .loading import bind_prefixes, parse_turtle
+from .loading import bind_prefixes, parse_turtle, union_graph
 from .namespaces import PREFIXES
 from .resources import ontology_file, shapes_file
 
@@ -34,7 +34,6 @@ __all__ = [
     "load_ontology",
     "load_shapes",
     "short",
-    "union_graph",
     "validate",
     "validate_shapes_graph",
 ]
@@ -111,18 +110,6 @@ class ValidationOutcome:
     def turtle(self) -> str:
         """The report graph in Turtle, with the project prefixes."""
         return bind_prefixes(self.report_graph).serialize(format="turtle")
-
-
-def union_graph(data: Graph | Dataset) -> Graph:
-    """One plain graph holding the triples of every graph of ``data`` (the default included)."""
-    union = bind_prefixes(Graph())
-    if isinstance(data, Dataset):
-        for s, p, o, _ in data.quads((None, None, None, None)):
-            union.add((s, p, o))
-    else:
-        for triple in data:
-            union.add(triple)
-    return union
 
 
 def load_shapes(path: Path | None = None) -> Graph:
