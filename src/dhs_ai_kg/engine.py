@@ -312,12 +312,17 @@ class QueryResult:
         """The result as bytes in ``fmt`` (a name of :attr:`formats`; default JSON or Turtle)."""
         out = self.format(fmt.name if isinstance(fmt, OutputFormat) else fmt)
         if self.kind == "graph":
-            return ox.serialize(self._graph(), format=_OX_GRAPH[out.name], prefixes=self._prefixes)
-        if self.kind == "ask":
-            raw = ox.Store().query("ASK {}" if self.boolean else "ASK { FILTER(false) }")
+            data = ox.serialize(self._graph(), format=_OX_GRAPH[out.name], prefixes=self._prefixes)
         else:
-            raw = self._take_raw()
-        return raw.serialize(format=_OX_RESULTS[out.name])
+            raw = (
+                ox.Store().query("ASK {}" if self.boolean else "ASK { FILTER(false) }")
+                if self.kind == "ask"
+                else self._take_raw()
+            )
+            assert not isinstance(raw, ox.QueryTriples)
+            data = raw.serialize(format=_OX_RESULTS[out.name])
+        assert data is not None  # no output file given: pyoxigraph returns the bytes
+        return data
 
 
 # --- engine --------------------------------------------------------------------------------
