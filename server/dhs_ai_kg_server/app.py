@@ -8,7 +8,7 @@ from flask import Flask, Response
 
 from dhs_ai_kg.engine import Engine
 
-from . import errors, sparql
+from . import errors, linked_data, sparql
 
 #: Defaults; any key can be overridden through ``create_app(config=...)``.
 DEFAULTS: dict[str, object] = {
@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
     app.extensions["dhs_ai_kg.engine"] = engine if engine is not None else default_engine()
     errors.register(app)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(linked_data.bp)
 
     @app.get("/healthz")
     def healthz() -> Response:

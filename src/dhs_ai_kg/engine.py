@@ -38,7 +38,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
 from .export import FORMATS as RDF_FORMATS
-from .namespaces import PREFIXES
+from .namespaces import KG, PREFIXES
 from .sparql_guard import Scan, scan
 
 __all__ = [
@@ -312,7 +312,8 @@ class QueryResult:
         """The result as bytes in ``fmt`` (a name of :attr:`formats`; default JSON or Turtle)."""
         out = self.format(fmt.name if isinstance(fmt, OutputFormat) else fmt)
         if self.kind == "graph":
-            data = ox.serialize(self._graph(), format=_OX_GRAPH[out.name], prefixes=self._prefixes)
+            prefixes = _serialization_prefixes(self._prefixes)
+            data = ox.serialize(self._graph(), format=_OX_GRAPH[out.name], prefixes=prefixes)
         else:
             raw = (
                 ox.Store().query("ASK {}" if self.boolean else "ASK { FILTER(false) }")
@@ -323,6 +324,12 @@ class QueryResult:
             data = raw.serialize(format=_OX_RESULTS[out.name])
         assert data is not None  # no output file given: pyoxigraph returns the bytes
         return data
+
+
+def _serialization_prefixes(prefixes: Mapping[str, str]) -> dict[str, str]:
+    """The prefixes to write, less ``kg:``: its slash IRIs would need escaping
+    (``kg:org\\/mijente``), so our resources are written as full IRIs."""
+    return {p: ns for p, ns in prefixes.items() if ns != str(KG)}
 
 
 # --- engine --------------------------------------------------------------------------------
