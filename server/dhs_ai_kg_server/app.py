@@ -15,6 +15,11 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # bytes of request body; more → 413
     "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
     "JSON_SORT_KEYS": False,
+    "QUERY_TIMEOUT": 10,  # seconds a query may run; more → the work is killed, 503
+    "MAX_ROWS": 10000,  # most rows (or triples) in an answer; more → 422, never a cut body
+    "SERVICE_ALLOWLIST": [],  # hosts SERVICE / FROM may name; empty: no outbound at all
+    "UPDATE_TOKEN": None,  # bearer token that enables SPARQL Update; None: read-only (403)
+    "PUBLIC_BASE": None,  # base URL for links; None: derived from the request's host
 }
 
 

@@ -6,7 +6,7 @@ import logging
 import uuid
 
 from flask import Flask, Response, g, request
-from werkzeug.exceptions import HTTPException, NotAcceptable
+from werkzeug.exceptions import BadRequest, HTTPException, NotAcceptable
 
 from dhs_ai_kg.engine import (
     QueryBindingError,
@@ -34,6 +34,26 @@ class NoAcceptableFormat(NotAcceptable):
 
     def __init__(self, media_types: list[str]) -> None:
         super().__init__("no acceptable media type; available: " + ", ".join(media_types))
+
+
+class UnknownFormat(BadRequest):
+    """400: a ``format=`` value that is not one of this result's formats."""
+
+    def __init__(self, name: str, names: list[str]) -> None:
+        super().__init__(f"unknown format {name!r}; use one of: " + ", ".join(names))
+
+
+class TooManyRows(HTTPException):
+    """422: the result has more rows than MAX_ROWS; never sent cut short."""
+
+    code = 422
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the result has more than {limit} rows, the most this endpoint returns; "
+            f"add LIMIT {limit} (and OFFSET to page through) to the query"
+        )
+        self.limit = limit
 
 
 def text_response(message: str, status: int) -> Response:

@@ -26,6 +26,7 @@ Behaviour worth knowing (pyoxigraph 0.5.13, measured):
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -296,6 +297,20 @@ class QueryResult:
         elif self.kind == "graph":
             for t in self._graph():
                 yield (from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))
+
+    def count(self, stop: int | None = None) -> int:
+        """How many rows (SELECT) or triples (graph) there are, counting no further than
+        ``stop``; 1 for ASK. Counting a SELECT reads its solutions without keeping them, so
+        a later :meth:`serialize` runs the query again."""
+        if self.kind == "ask":
+            return 1
+        if self.kind == "graph":
+            return len(self._graph()) if stop is None else min(len(self._graph()), stop)
+        if self._rows is not None:
+            return len(self._rows) if stop is None else min(len(self._rows), stop)
+        raw = self._take_raw()
+        assert isinstance(raw, ox.QuerySolutions)
+        return sum(1 for _ in itertools.islice(raw, stop))
 
     def format(self, name: str | None = None) -> OutputFormat:
         """The output format called ``name`` for this result's kind (default: the first)."""
