@@ -18,6 +18,8 @@ Behaviour worth knowing (pyoxigraph 0.5.13, measured):
   really POSTs the sub-query to the URL), SPARQL Update (``LOAD`` fetches), and nesting deeper
   than ``Limits.max_depth`` or property paths longer than ``Limits.max_path_steps``
   (pyoxigraph dies with SIGSEGV at ~2,500 nested groups).
+- **Base IRI**: relative IRIs in a query resolve against ``BASE`` (a service-defined base, as
+  the SPARQL 1.1 Protocol allows), so ``CONSTRUCT { <s> <p> 1 } WHERE {}`` parses.
 - **FROM / FROM NAMED** fetch nothing: they select graphs of the store (measured with a
   listener on 127.0.0.1 — no request; a FROM IRI the store lacks gives no rows). They are
   allowed, and a query with a dataset clause runs without the union default graph, because
@@ -39,10 +41,11 @@ from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
 from .export import FORMATS as RDF_FORMATS
-from .namespaces import KG, PREFIXES
+from .namespaces import BASE, KG, PREFIXES
 from .sparql_guard import Scan, scan
 
 __all__ = [
+    "CONSTRUCT_FORMATS",
     "FORMATS",
     "GRAPH_FORMATS",
     "RESULTS_FORMATS",
@@ -158,6 +161,22 @@ GRAPH_FORMATS: dict[str, OutputFormat] = {
     for name in ("turtle", "ntriples", "jsonld", "xml")
 }
 
+#: CONSTRUCT/DESCRIBE answers of the SPARQL endpoint: the graph formats, plus TriG and
+#: N-Quads, which write the answer's triples as the default graph of a dataset.
+CONSTRUCT_FORMATS: dict[str, OutputFormat] = {
+    **GRAPH_FORMATS,
+    **{
+        name: OutputFormat(
+            name,
+            "graph",
+            (RDF_FORMATS[name].media_type,),
+            RDF_FORMATS[name].extension,
+            RDF_FORMATS[name].label,
+        )
+        for name in ("trig", "nquads")
+    },
+}
+
 #: Both tables, by result kind.
 FORMATS: dict[str, dict[str, OutputFormat]] = {
     "results": RESULTS_FORMATS,
@@ -175,6 +194,8 @@ _OX_GRAPH = {
     "ntriples": ox.RdfFormat.N_TRIPLES,
     "jsonld": ox.RdfFormat.JSON_LD,
     "xml": ox.RdfFormat.RDF_XML,
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
 }
 
 
@@ -261,7 +282,7 @@ class QueryResult:
     @property
     def formats(self) -> dict[str, OutputFormat]:
         """The formats this result can be serialized to (results or graph formats)."""
-        return GRAPH_FORMATS if self.kind == "graph" else RESULTS_FORMATS
+        return CONSTRUCT_FORMATS if self.kind == "graph" else RESULTS_FORMATS
 
     def _take_raw(self) -> _RawResult:
         """The unread pyoxigraph result, or a fresh one from running the query again."""
@@ -441,6 +462,7 @@ class Engine:
         options: dict[str, object] = {
             "prefixes": self.prefixes,
             "substitutions": substitutions or None,
+            "base_iri": BASE,  # the service-defined base: relative IRIs resolve under ours
         }
         if default_graphs is not None:
             options["default_graph"] = [_graph_ref(g) for g in default_graphs]
