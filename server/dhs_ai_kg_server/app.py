@@ -8,7 +8,7 @@ from flask import Flask, Response
 
 from dhs_ai_kg.engine import Engine
 
-from . import errors, linked_data, sparql
+from . import errors, linked_data, sparql, ui
 
 #: Defaults; any key can be overridden through ``create_app(config=...)``.
 DEFAULTS: dict[str, object] = {
@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
     errors.register(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linked_data.bp)
+    app.register_blueprint(ui.bp)
 
     @app.get("/healthz")
     def healthz() -> Response:

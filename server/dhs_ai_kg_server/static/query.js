@@ -1,0 +1,358 @@
+// The query page: YASQE editor, example queries, results table, downloads, query in the URL.
+// Plain script, no build step. Every request goes to this page's own server (page.endpoint).
+(function () {
+  "use strict";
+
+  var page = JSON.parse(document.getElementById("page-data").textContent);
+  var XSD = "http://www.w3.org/2001/XMLSchema#";
+  var RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString";
+  var ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9";
+  var rootPath = new URL(page.base).pathname;
+  var examples = {};
+  page.examples.forEach(function (e) { examples[e.name] = e; });
+
+  var form = document.getElementById("query-form");
+  var textarea = document.getElementById("query");
+  var statusEl = document.getElementById("status");
+  var downloadsEl = document.getElementById("downloads");
+  var tableWrap = document.getElementById("table-wrap");
+  var paramsBox = document.getElementById("parameters");
+  var paramInputs = document.getElementById("parameter-inputs");
+  var exampleNameEl = document.getElementById("example-name");
+  var shareEl = document.getElementById("share");
+  var current = null; // the example whose parameters are shown, if any
+  var running = null; // AbortController of the query in flight
+
+  // ---- the editor -------------------------------------------------------------------------
+  var editor = null;
+  if (window.Yasqe) {
+    var holder = document.createElement("div");
+    holder.id = "editor";
+    textarea.parentNode.insertBefore(holder, textarea);
+    textarea.hidden = true;
+    var runKey = function () { run(); };
+    editor = new window.Yasqe(holder, {
+      value: textarea.value,
+      persistenceId: null, // no localStorage: the URL is the only state
+      consumeShareLink: null, // the URL is ours (?query=), not YASQE's #hash
+      createShareableLink: null,
+      showQueryButton: false,
+      prefixCcApi: null, // prefixes from YASQE's bundled list, never fetched
+      autocompleters: ["prefixes", "variables"],
+      resizeable: true,
+      editorHeight: "22rem",
+      requestConfig: { endpoint: page.endpoint, method: "POST" },
+      extraKeys: { "Ctrl-Enter": runKey, "Cmd-Enter": runKey },
+    });
+  } else {
+    textarea.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        run();
+      }
+    });
+  }
+
+  function getText() { return editor ? editor.getValue() : textarea.value; }
+
+  function setText(text) {
+    if (editor) editor.setValue(text);
+    textarea.value = text;
+  }
+
+  // ---- examples and their parameters ------------------------------------------------------
+  function exampleDefault(param) {
+    var found = /e\.g\.\s*<([^>]+)>/.exec(param.description);
+    return param.required && found ? found[1] : "";
+  }
+
+  function showParameters(example) {
+    current = example && example.parameters.length ? example : null;
+    paramInputs.textContent = "";
+    paramsBox.hidden = !current;
+    exampleNameEl.textContent = example ? "— " + example.name : "";
+    if (!current) return;
+    current.parameters.forEach(function (p) {
+      var row = document.createElement("div");
+      row.className = "parameter";
+      var label = document.createElement("label");
+      label.htmlFor = "param-" + p.name;
+      label.textContent = "?" + p.name + " (" + p.type + ", " +
+        (p.required ? "required" : "optional") + ")";
+      var input = document.createElement("input");
+      input.id = "param-" + p.name;
+      input.name = "param-" + p.name;
+      input.dataset.param = p.name;
+      input.dataset.type = p.type;
+      input.dataset.required = p.required ? "1" : "";
+      input.value = exampleDefault(p);
+      input.placeholder = p.type === "iri" ? "https://w3id.org/dhs-ai-kg/id/…" : p.type;
+      var help = document.createElement("small");
+      help.textContent = p.description;
+      row.append(label, input, help);
+      paramInputs.appendChild(row);
+    });
+  }
+
+  function pickExample(name, runIt) {
+    var example = examples[name];
+    if (!example) return;
+    setText(example.text);
+    showParameters(example);
+    document.querySelectorAll("#examples a.example").forEach(function (a) {
+      a.classList.toggle("selected", a.dataset.name === name);
+    });
+    if (runIt) run();
+  }
+
+  document.getElementById("examples").addEventListener("click", function (event) {
+    var link = event.target.closest("a.example");
+    if (!link) return;
+    event.preventDefault();
+    pickExample(link.dataset.name, true);
+  });
+
+  // A parameter value as a SPARQL term (typed literals are unambiguous for every type).
+  function term(value, type) {
+    value = value.trim();
+    if (type === "iri") {
+      if (/^<.*>$/.test(value)) return value;
+      if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) || /^urn:/.test(value)) {
+        return "<" + value + ">";
+      }
+      return value; // a prefixed name the query declares
+    }
+    var literal = JSON.stringify(value);
+    return type === "string" ? literal : literal + "^^<" + XSD + type + ">";
+  }
+
+  // The query to send: the editor's text, plus a VALUES clause for the filled-in parameters.
+  function queryToRun() {
+    var text = getText();
+    if (!current) return { text: text };
+    var names = [];
+    var terms = [];
+    var inputs = paramInputs.querySelectorAll("input");
+    for (var i = 0; i < inputs.length; i++) {
+      var input = inputs[i];
+      if (!input.value.trim()) {
+        if (input.dataset.required) {
+          return { error: "Fill in ?" + input.dataset.param + ": it is required." };
+        }
+        continue;
+      }
+      names.push("?" + input.dataset.param);
+      terms.push(term(input.value, input.dataset.type));
+    }
+    if (!names.length) return { text: text };
+    return {
+      text: text.replace(/\s*$/, "\n") +
+        "VALUES (" + names.join(" ") + ") { (" + terms.join(" ") + ") }\n",
+    };
+  }
+
+  // ---- running ------------------------------------------------------------------------------
+  function shareUrl(text) { return rootPath + "?query=" + encodeURIComponent(text); }
+
+  function downloadUrl(text, format) {
+    return page.endpoint + "?query=" + encodeURIComponent(text) + "&format=" + format;
+  }
+
+  function setStatus(text, kind) {
+    statusEl.textContent = text;
+    statusEl.className = "status" + (kind ? " " + kind : "");
+  }
+
+  function run(options) {
+    var prepared = queryToRun();
+    if (prepared.error) {
+      setStatus(prepared.error, "error");
+      return Promise.resolve();
+    }
+    var text = prepared.text;
+    if (!text.trim()) {
+      setStatus("Write a query, or pick an example.", "error");
+      return Promise.resolve();
+    }
+    if (!(options && options.keepUrl)) {
+      history.pushState({ query: text }, "", shareUrl(text));
+    }
+    shareEl.href = shareUrl(text);
+    shareEl.hidden = false;
+    if (running) running.abort();
+    running = new AbortController();
+    var started = performance.now();
+    setStatus("Running…", "running");
+    downloadsEl.hidden = true;
+    tableWrap.textContent = "";
+    document.body.dataset.state = "running";
+    var body = new URLSearchParams({ query: text });
+    return fetch(page.endpoint, {
+      method: "POST",
+      headers: { Accept: ACCEPT },
+      body: body,
+      signal: running.signal,
+    }).then(function (response) {
+      return response.text().then(function (payload) {
+        var ms = Math.round(performance.now() - started);
+        if (!response.ok) {
+          setStatus("Error " + response.status + ": " + payload.trim(), "error");
+          document.body.dataset.state = "error";
+          return;
+        }
+        var type = (response.headers.get("Content-Type") || "").split(";")[0].trim();
+        var shown = type === "application/n-triples"
+          ? showTriples(payload) : showResults(JSON.parse(payload));
+        setStatus(shown.summary + " in " + ms + " ms.", "done");
+        showDownloads(text, shown.kind);
+        document.body.dataset.state = "done";
+      });
+    }).catch(function (error) {
+      if (error.name === "AbortError") return;
+      setStatus("The query could not be sent: " + error.message, "error");
+      document.body.dataset.state = "error";
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    run();
+  });
+
+  window.addEventListener("popstate", function () {
+    var query = new URLSearchParams(location.search).get("query");
+    if (query !== null) {
+      showParameters(null);
+      setText(query);
+      run({ keepUrl: true });
+    }
+  });
+
+  // ---- results --------------------------------------------------------------------------------
+  function localHref(iri) {
+    return iri.indexOf(page.iri_base) === 0 ? rootPath + iri.slice(page.iri_base.length) : iri;
+  }
+
+  function termCell(value) {
+    var cell = document.createElement("td");
+    if (!value) return cell;
+    if (value.type === "uri") {
+      var a = document.createElement("a");
+      a.href = localHref(value.value);
+      a.textContent = value.value;
+      a.className = "iri";
+      if (a.getAttribute("href") === value.value) {
+        a.rel = "noopener noreferrer";
+        a.classList.add("external");
+      }
+      cell.appendChild(a);
+    } else if (value.type === "bnode") {
+      cell.textContent = "_:" + value.value;
+      cell.className = "bnode";
+    } else {
+      cell.appendChild(document.createTextNode(value.value));
+      var note = value["xml:lang"] ? "@" + value["xml:lang"]
+        : value.datatype && value.datatype !== RDF_LANG_STRING
+          ? "^^" + value.datatype.replace(XSD, "xsd:") : "";
+      if (note) {
+        var small = document.createElement("small");
+        small.className = "datatype";
+        small.textContent = note;
+        cell.appendChild(small);
+      }
+      cell.className = "literal";
+    }
+    return cell;
+  }
+
+  function table(vars, rows) {
+    var t = document.createElement("table");
+    t.id = "results-table";
+    var head = t.createTHead().insertRow();
+    vars.forEach(function (v) {
+      var th = document.createElement("th");
+      th.textContent = "?" + v;
+      head.appendChild(th);
+    });
+    var tbody = t.createTBody();
+    rows.forEach(function (row) {
+      var tr = tbody.insertRow();
+      vars.forEach(function (v) { tr.appendChild(termCell(row[v])); });
+    });
+    tableWrap.textContent = "";
+    tableWrap.appendChild(t);
+  }
+
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
+  function showResults(json) {
+    if (typeof json.boolean === "boolean") {
+      var p = document.createElement("p");
+      p.className = "boolean";
+      p.id = "ask-answer";
+      p.textContent = json.boolean ? "yes (true)" : "no (false)";
+      tableWrap.appendChild(p);
+      return { kind: "results", summary: "ASK answered " + json.boolean };
+    }
+    var rows = json.results.bindings;
+    table(json.head.vars, rows);
+    return { kind: "results", summary: plural(rows.length, "row") };
+  }
+
+  // N-Triples (what the endpoint sends for CONSTRUCT/DESCRIBE here) to s/p/o rows.
+  var NT_TERM = /^(<[^>]*>|_:\S+|"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?)\s*/;
+
+  function ntTerm(token) {
+    if (token[0] === "<") return { type: "uri", value: token.slice(1, -1) };
+    if (token[0] === "_") return { type: "bnode", value: token.slice(2) };
+    var end = token.lastIndexOf('"');
+    var value = JSON.parse(token.slice(0, end + 1));
+    var rest = token.slice(end + 1);
+    var out = { type: "literal", value: value };
+    if (rest[0] === "@") out["xml:lang"] = rest.slice(1);
+    if (rest.slice(0, 2) === "^^") out.datatype = rest.slice(3, -1);
+    return out;
+  }
+
+  function showTriples(text) {
+    var rows = [];
+    text.split("\n").forEach(function (line) {
+      line = line.trim();
+      if (!line || line[0] === "#") return;
+      var terms = [];
+      for (var i = 0; i < 3; i++) {
+        var found = NT_TERM.exec(line);
+        if (!found) return;
+        terms.push(ntTerm(found[1]));
+        line = line.slice(found[0].length);
+      }
+      rows.push({ subject: terms[0], predicate: terms[1], object: terms[2] });
+    });
+    table(["subject", "predicate", "object"], rows);
+    return { kind: "graph", summary: plural(rows.length, "triple") };
+  }
+
+  function showDownloads(text, kind) {
+    downloadsEl.textContent = "Download: ";
+    page.formats[kind].forEach(function (f, i) {
+      if (i) downloadsEl.appendChild(document.createTextNode(" · "));
+      var a = document.createElement("a");
+      a.href = downloadUrl(text, f.name);
+      a.textContent = f.label;
+      a.title = f.media_type;
+      a.dataset.format = f.name;
+      a.setAttribute("download", "");
+      downloadsEl.appendChild(a);
+    });
+    downloadsEl.hidden = false;
+  }
+
+  // ---- start: ?query= runs that query, ?example= picks an example ----------------------------
+  var params = new URLSearchParams(location.search);
+  if (params.get("query")) {
+    run({ keepUrl: true });
+  } else if (params.get("example") && examples[params.get("example")]) {
+    pickExample(params.get("example"), true);
+  }
+  document.body.dataset.ready = "1";
+})();
