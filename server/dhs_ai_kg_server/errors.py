@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import BadRequest, HTTPException, NotAcceptable
 
 from dhs_ai_kg.engine import (
+    OutboundRefused,
     QueryBindingError,
     QueryError,
     QueryRefused,
     QuerySyntaxError,
     QueryTooComplex,
+    UpdateRefused,
 )
 from dhs_ai_kg.named_queries import NamedQueryError
 
@@ -21,6 +24,8 @@ log = logging.getLogger("dhs_ai_kg_server")
 
 #: Status for each of the core's exceptions (first match in order wins).
 STATUSES: tuple[tuple[type[Exception], int], ...] = (
+    (OutboundRefused, 400),
+    (UpdateRefused, 403),
     (QuerySyntaxError, 400),
     (QueryBindingError, 400),
     (QueryTooComplex, 400),
@@ -34,6 +39,10 @@ class NoAcceptableFormat(NotAcceptable):
 
     def __init__(self, media_types: list[str]) -> None:
         super().__init__("no acceptable media type; available: " + ", ".join(media_types))
+        self.media_types = media_types
+
+    def __reduce__(self) -> tuple[type, tuple[list[str]]]:
+        return (type(self), (self.media_types,))
 
 
 class UnknownFormat(BadRequest):
@@ -41,6 +50,10 @@ class UnknownFormat(BadRequest):
 
     def __init__(self, name: str, names: list[str]) -> None:
         super().__init__(f"unknown format {name!r}; use one of: " + ", ".join(names))
+        self.args_ = (name, names)
+
+    def __reduce__(self) -> tuple[type, tuple[str, list[str]]]:
+        return (type(self), self.args_)
 
 
 class TooManyRows(HTTPException):
@@ -54,6 +67,42 @@ class TooManyRows(HTTPException):
             f"add LIMIT {limit} (and OFFSET to page through) to the query"
         )
         self.limit = limit
+
+    def __reduce__(self) -> tuple[type, tuple[int]]:
+        return (type(self), (self.limit,))
+
+
+class QueryTimeout(HTTPException):
+    """503: the query ran past QUERY_TIMEOUT; its process was killed."""
+
+    code = 503
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"the query ran longer than {seconds:g} s, this endpoint's limit, and was stopped; "
+            "simplify it (fewer joins, a LIMIT) and try again"
+        )
+        self.seconds = seconds
+
+    def __reduce__(self) -> tuple[type, tuple[float]]:
+        return (type(self), (self.seconds,))
+
+    def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        """Plus ``Retry-After``."""
+        return [*super().get_headers(*args, **kwargs), ("Retry-After", "1")]
+
+
+class QueryCrashed(HTTPException):
+    """500: the query process died (e.g. SIGSEGV) on this query; the server lives on."""
+
+    code = 500
+
+    def __init__(self, exitcode: int | None) -> None:
+        super().__init__("the query engine crashed on this query; the crash was logged")
+        self.exitcode = exitcode
+
+    def __reduce__(self) -> tuple[type, tuple[int | None]]:
+        return (type(self), (self.exitcode,))
 
 
 def text_response(message: str, status: int) -> Response:

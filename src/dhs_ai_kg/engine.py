@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal as TypingLiteral
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Literal, URIRef
@@ -42,7 +43,7 @@ from rdflib.term import Identifier
 
 from .export import FORMATS as RDF_FORMATS
 from .namespaces import BASE, KG, PREFIXES
-from .sparql_guard import Scan, scan
+from .sparql_guard import Scan, scan, target_host
 
 __all__ = [
     "CONSTRUCT_FORMATS",
@@ -51,6 +52,7 @@ __all__ = [
     "RESULTS_FORMATS",
     "Engine",
     "Limits",
+    "OutboundRefused",
     "OutputFormat",
     "QueryBindingError",
     "QueryError",
@@ -58,6 +60,9 @@ __all__ = [
     "QueryResult",
     "QuerySyntaxError",
     "QueryTooComplex",
+    "UpdateRefused",
+    "check_dataset",
+    "check_query",
     "from_ox",
     "to_ox",
 ]
@@ -89,6 +94,15 @@ class QueryRefused(QueryError):
     def __init__(self, message: str, keywords: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.keywords = tuple(keywords)
+
+
+class OutboundRefused(QueryRefused):
+    """``SERVICE`` (or ``FROM``, a dataset IRI) naming something outside our dataset whose
+    host is not on the operator's allowlist."""
+
+
+class UpdateRefused(QueryRefused):
+    """SPARQL Update on a read-only engine (or without the operator's token)."""
 
 
 class QueryTooComplex(QueryError):
@@ -381,16 +395,44 @@ class Limits:
     max_path_steps: int = 64
 
 
-def check_query(text: str, limits: Limits = Limits()) -> Scan:
-    """The scan of ``text``; raise QueryRefused or QueryTooComplex if it must not run."""
-    found = scan(text)
+def host_allowed(iri: str, allow_hosts: Collection[str]) -> bool:
+    """Whether ``iri``'s host (or ``host:port``) is on ``allow_hosts`` (case-insensitive)."""
+    host = target_host(iri)
+    if not host:
+        return False
+    allowed = {h.strip().lower() for h in allow_hosts}
+    try:
+        port = urlsplit(iri).port
+    except ValueError:
+        return False
+    return host in allowed or (port is not None and f"{host}:{port}" in allowed)
+
+
+def check_query(
+    text: str,
+    limits: Limits = Limits(),
+    *,
+    allow_hosts: Collection[str] = (),
+    prefixes: Mapping[str, str] | None = None,
+    update: bool = False,
+) -> Scan:
+    """The scan of ``text``; raise QueryRefused or QueryTooComplex if it must not run.
+
+    ``SERVICE`` runs only when every SERVICE IRI's host is on ``allow_hosts`` (default: none);
+    update keywords are refused unless ``update`` (the caller checked the operator's token).
+    """
+    found = scan(text, prefixes)
     if found.outbound:
-        raise QueryRefused(
-            "SERVICE (federated query) is not allowed: this endpoint makes no outbound requests",
-            found.outbound,
-        )
-    if found.update:
-        raise QueryRefused(
+        blocked = [t for t in found.service_targets if not host_allowed(t, allow_hosts)]
+        if blocked or len(found.service_targets) < len(found.outbound):
+            named = ", ".join(f"<{t}>" if t else "(unreadable)" for t in blocked)
+            raise OutboundRefused(
+                "SERVICE (federated query) is not allowed: this endpoint makes no outbound "
+                "requests" + (f" to hosts off its allowlist ({named})" if allow_hosts else ""),
+                found.outbound,
+            )
+    if found.update and not update:
+        raise UpdateRefused(
             "SPARQL Update is not allowed: the dataset is read-only "
             f"(found {', '.join(found.update)})",
             found.update,
@@ -404,6 +446,21 @@ def check_query(text: str, limits: Limits = Limits()) -> Scan:
             f"property path of {found.path_steps} steps; the limit is {limits.max_path_steps}"
         )
     return found
+
+
+def check_dataset(
+    iris: Iterable[str], graphs: Collection[str], allow_hosts: Collection[str] = ()
+) -> None:
+    """Refuse (OutboundRefused) a dataset IRI — ``FROM``, ``FROM NAMED``, ``default-graph-uri``,
+    ``named-graph-uri`` — that is not one of ``graphs`` and whose host is not allowlisted."""
+    for iri in iris:
+        if iri in graphs or host_allowed(iri, allow_hosts):
+            continue
+        shown = f"<{iri}>" if iri else "an IRI this endpoint cannot read"
+        raise OutboundRefused(
+            f"{shown} is not a graph of this dataset, and graphs are never fetched from "
+            "elsewhere; the graphs are: " + ", ".join(f"<{g}>" for g in sorted(graphs))
+        )
 
 
 _NOT_PROJECTED = re.compile(r"does not contains? variable \?(\S+)")
@@ -440,6 +497,17 @@ class Engine:
             store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
         return cls(store, ds, prefixes=prefixes, limits=limits)
 
+    def graph_iris(self) -> frozenset[str]:
+        """The IRIs of the store's named graphs."""
+        return frozenset(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def update(self, text: str) -> None:
+        """Apply a SPARQL Update to the store (the caller checked it: see check_query)."""
+        try:
+            self.store.update(text, prefixes=self.prefixes)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from None
+
     def query(
         self,
         text: str,
@@ -447,15 +515,17 @@ class Engine:
         *,
         default_graphs: Sequence[Identifier] | None = None,
         named_graphs: Sequence[Identifier] | None = None,
+        allow_hosts: Collection[str] = (),
     ) -> QueryResult:
         """Run a SPARQL query; ``bindings`` (variable name → term) become substitutions.
 
         Raises:
-            QueryRefused: SERVICE or an update. QueryTooComplex: over :attr:`limits`.
+            OutboundRefused: SERVICE off ``allow_hosts``. UpdateRefused: an update.
+            QueryTooComplex: over :attr:`limits`.
             QuerySyntaxError: malformed (the parser's message). QueryBindingError: a binding
             the query cannot take.
         """
-        found = check_query(text, self.limits)
+        found = check_query(text, self.limits, allow_hosts=allow_hosts, prefixes=self.prefixes)
         substitutions = {
             ox.Variable(name.lstrip("?$")): to_ox(term) for name, term in (bindings or {}).items()
         }

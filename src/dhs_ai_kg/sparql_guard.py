@@ -27,7 +27,9 @@ IRIREF). Oxigraph 0.5.13 does not apply ``\\uXXXX`` escapes outside strings (mea
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
 #: Keywords that make an outbound request from the engine (federated query).
 OUTBOUND_KEYWORDS = frozenset({"SERVICE"})
@@ -71,6 +73,10 @@ _PATH_OPERATORS = frozenset("/|^")
 _PATH_RESET = frozenset(".;,{}")
 
 
+#: A target the scan could not read (a variable, a glued or odd form): never allowed.
+UNREADABLE = ""
+
+
 @dataclass(frozen=True)
 class Scan:
     """What the lexer found: refused keywords (upper case), deepest nesting, longest path."""
@@ -80,6 +86,10 @@ class Scan:
     path_steps: int = 0
     #: Whether the query has a dataset clause (``FROM`` / ``FROM NAMED``).
     has_from: bool = False
+    #: The IRI after each ``SERVICE`` (resolved; :data:`UNREADABLE` if the scan cannot tell).
+    service_targets: tuple[str, ...] = field(default=())
+    #: The IRI after each ``FROM`` / ``FROM NAMED`` (resolved, or :data:`UNREADABLE`).
+    from_targets: tuple[str, ...] = field(default=())
 
     @property
     def outbound(self) -> tuple[str, ...]:
@@ -92,9 +102,12 @@ class Scan:
         return tuple(k for k in self.keywords if k in UPDATE_KEYWORDS)
 
 
-def scan(text: str) -> Scan:
-    """Lex ``text`` once: refused keywords in order of appearance, max nesting, max path."""
+def scan(text: str, prefixes: Mapping[str, str] | None = None) -> Scan:
+    """Lex ``text`` once: refused keywords in order of appearance, max nesting, max path,
+    and the IRIs ``SERVICE`` and ``FROM`` name (prefixed names resolved with the query's
+    ``PREFIX``/``BASE`` declarations, then ``prefixes``)."""
     keywords: list[str] = []
+    significant: list[tuple[str, str]] = []
     depth = max_depth = 0
     steps = max_steps = 0
     has_from = False
@@ -102,6 +115,8 @@ def scan(text: str) -> Scan:
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         value = match.group()
+        if kind not in ("ws", "comment"):
+            significant.append((kind or "char", value))
         if kind in ("word", "pname"):
             upper = value.upper() if kind == "word" else value.split(":", 1)[0].upper()
             found = {k for k in OUTBOUND_KEYWORDS if k in upper}  # glued: SERVICESILENT<…>
@@ -120,4 +135,83 @@ def scan(text: str) -> Scan:
                 max_steps = max(max_steps, steps)
             if value in _PATH_RESET:
                 steps = 0
-    return Scan(tuple(keywords), max_depth, max_steps, has_from)
+    services, froms = _targets(significant, dict(prefixes or {}))
+    return Scan(tuple(keywords), max_depth, max_steps, has_from or bool(froms), services, froms)
+
+
+def _targets(
+    tokens: list[tuple[str, str]], prefixes: dict[str, str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The resolved IRIs after each SERVICE and FROM [NAMED] keyword of ``tokens``."""
+    declared = dict(prefixes)
+    base: str | None = None
+    unclear = False  # a glued or odd PREFIX/BASE: our resolution might differ from Oxigraph's
+    services: list[tuple[str, str] | None] = []
+    froms: list[tuple[str, str] | None] = []
+    for index, (kind, value) in enumerate(tokens):
+        upper = value.upper()
+        after = tokens[index + 1] if index + 1 < len(tokens) else ("char", "")
+        head = upper.split(":", 1)[0] if kind == "pname" else upper
+        if kind == "word" and upper == "BASE" and after[0] == "iri":
+            base = _resolve_iri(after[1], base)
+            continue
+        if kind == "word" and upper == "PREFIX":
+            third = tokens[index + 2] if index + 2 < len(tokens) else ("char", "")
+            if after[0] == "pname" and after[1].endswith(":") and third[0] == "iri":
+                declared[after[1][:-1]] = _resolve_iri(third[1], base)
+            else:
+                unclear = True
+            continue
+        if kind in ("word", "pname") and (head.startswith(("PREFIX", "BASE"))):
+            unclear = True
+        if kind == "pname" and head in ("SERVICE", "FROM"):  # glued: SERVICE:x, FROM:g
+            glued = ("pname", value[len(head) :])
+            (services if head == "SERVICE" else froms).append(glued)
+            continue
+        if kind in ("word", "pname") and "SERVICE" in head:
+            rest = upper.replace("SERVICE", "", 1) if kind == "word" else "?"
+            target = index + 1
+            if rest == "" and after == ("word", after[1]) and after[1].upper() == "SILENT":
+                target += 1
+            elif rest not in ("", "SILENT"):
+                services.append(None)
+                continue
+            services.append(tokens[target] if target < len(tokens) else None)
+        elif kind in ("word", "pname") and head.startswith("FROM"):
+            rest = upper[4:] if kind == "word" else "?"
+            target = index + 1
+            if rest == "" and after[0] == "word" and after[1].upper() == "NAMED":
+                target += 1
+            elif rest not in ("", "NAMED"):
+                froms.append(None)
+                continue
+            froms.append(tokens[target] if target < len(tokens) else None)
+
+    def resolve(token: tuple[str, str] | None) -> str:
+        if token is None or unclear:
+            return UNREADABLE
+        kind, value = token
+        if kind == "iri":
+            return _resolve_iri(value, base)
+        if kind == "pname":
+            prefix, _, local = value.partition(":")
+            if prefix in declared:
+                return declared[prefix] + re.sub(r"\\(.)", r"\1", local)
+        return UNREADABLE
+
+    return tuple(resolve(t) for t in services), tuple(resolve(t) for t in froms)
+
+
+def _resolve_iri(token: str, base: str | None) -> str:
+    iri = token[1:-1]
+    return urljoin(base, iri) if base else iri
+
+
+def target_host(iri: str) -> str | None:
+    """The host an IRI names (lower case), or None if it has none."""
+    if not iri:
+        return None
+    try:
+        return urlsplit(iri).hostname
+    except ValueError:
+        return None
