@@ -8,7 +8,7 @@ from flask import Flask, Response
 
 from dhs_ai_kg.engine import Engine
 
-from . import errors, linked_data, sparql, ui
+from . import edge, errors, linked_data, sparql, ui
 
 #: Defaults; any key can be overridden through ``create_app(config=...)``.
 DEFAULTS: dict[str, object] = {
@@ -20,6 +20,7 @@ DEFAULTS: dict[str, object] = {
     "SERVICE_ALLOWLIST": [],  # hosts SERVICE / FROM may name; empty: no outbound at all
     "UPDATE_TOKEN": None,  # bearer token that enables SPARQL Update; None: read-only (403)
     "PUBLIC_BASE": None,  # base URL for links; None: derived from the request's host
+    "QUERY_ISOLATION": "process",  # "process": killable child per worker; "inline": no timeout
 }
 
 
@@ -37,6 +38,7 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
     app.config.update(dict(config or {}))
     app.extensions["dhs_ai_kg.engine"] = engine if engine is not None else default_engine()
     errors.register(app)
+    edge.install(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(ui.bp)

@@ -122,6 +122,8 @@ def register(app: Flask) -> None:
     for exc_type, status in STATUSES:
         app.register_error_handler(exc_type, _typed(status))
     app.register_error_handler(QueryError, _typed(400))
+    app.register_error_handler(QueryCrashed, _crashed)
+    app.register_error_handler(QueryTimeout, _timed_out)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _unexpected)
 
@@ -144,6 +146,29 @@ def _http(exc: HTTPException) -> Response:
         if key.lower() != "content-type":
             response.headers[key] = value
     return response
+
+
+def _crashed(exc: QueryCrashed) -> Response:
+    rid = request_id()
+    log.error(
+        "query process died (exit code %s) on %s %s (request id %s)",
+        exc.exitcode,
+        request.method,
+        request.path,
+        rid,
+    )
+    return text_response(f"500 Internal Server Error: {exc.description} (request id {rid})", 500)
+
+
+def _timed_out(exc: QueryTimeout) -> Response:
+    log.warning(
+        "query stopped after %g s on %s %s (request id %s)",
+        exc.seconds,
+        request.method,
+        request.path,
+        request_id(),
+    )
+    return _http(exc)
 
 
 def _unexpected(exc: Exception) -> Response:

@@ -264,7 +264,14 @@ def execute(
     if config.get("QUERY_ISOLATION", "process") == "inline":
         return run_job(engine, job)
     timeout = config.get("QUERY_TIMEOUT")
-    return query_runner(app).run(job, float(timeout) if timeout else None)
+    try:
+        return query_runner(app).run(job, float(timeout) if timeout else None)
+    except QueryTimeout:
+        app.extensions["dhs_ai_kg.metrics"].timeouts.inc()
+        raise
+    except QueryCrashed:
+        app.extensions["dhs_ai_kg.metrics"].crashes.inc()
+        raise
 
 
 def execute_update(text: str, token: str | None) -> None:

@@ -1,0 +1,128 @@
+"""What every response passes through: CORS, ETags, the row-cap header, metrics, access log.
+
+- **CORS**: ``Access-Control-Allow-Origin: *`` (never with credentials) on every response;
+  a preflight ``OPTIONS`` (with ``Access-Control-Request-Method``) is answered 204 here.
+- **ETag**: the dataset is read-only, so a GET/HEAD 200 depends only on the dataset version
+  (a hash of the loaded N-Quads, computed once), the request URL and the content type; the
+  tag is weak (``W/``: e.g. blank-node labels may differ between equal answers).
+  ``If-None-Match`` → 304. Not on ``/healthz`` and ``/metrics``, nor where a view set its own.
+- **X-Result-Limit**: MAX_ROWS, on every response to a query (see execution.py).
+- **Access log**: one JSON line per request on the ``dhs_ai_kg.access`` logger (time,
+  request id, method, path, status, bytes, duration in ms); ``serve`` writes it to stderr.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from datetime import UTC, datetime
+
+import pyoxigraph as ox
+from flask import Flask, Response, current_app, g, request
+
+from .errors import request_id
+from .metrics import Metrics
+
+access_log = logging.getLogger("dhs_ai_kg.access")
+
+ALLOW_METHODS = "GET, POST, OPTIONS"
+ALLOW_HEADERS = "Content-Type, Accept, Authorization"
+EXPOSE_HEADERS = "X-Request-Id, X-Result-Limit, ETag, Retry-After, Link, Content-Disposition"
+NO_ETAG = frozenset({"/healthz", "/metrics"})
+VERSION_KEY = "dhs_ai_kg.dataset_version"
+METRICS_KEY = "dhs_ai_kg.metrics"
+
+
+def dataset_version(app: Flask) -> str:
+    """A hash of the store's N-Quads (sorted lines), computed once (again after an update)."""
+    version: str | None = app.extensions.get(VERSION_KEY)
+    if version is None:
+        store: ox.Store = app.extensions["dhs_ai_kg.engine"].store
+        dump = store.dump(format=ox.RdfFormat.N_QUADS) or b""
+        version = hashlib.sha256(b"\n".join(sorted(dump.splitlines()))).hexdigest()[:32]
+        app.extensions[VERSION_KEY] = version
+    return version
+
+
+def metrics(app: Flask) -> Metrics:
+    """The app's metrics."""
+    found: Metrics = app.extensions[METRICS_KEY]
+    return found
+
+
+def install(app: Flask) -> None:
+    """Install the hooks above and ``/metrics`` on ``app``."""
+    app.extensions[METRICS_KEY] = Metrics()
+    dataset_version(app)
+    app.before_request(_start)
+    app.after_request(_observe)  # registered first, so it runs last: sees the final status
+    app.after_request(_etag)
+    app.after_request(_cors)
+    app.after_request(_result_limit)
+
+    @app.get("/metrics")
+    def metrics_view() -> Response:
+        body, content_type = metrics(current_app).exposition()
+        return Response(body, 200, content_type=content_type)
+
+
+def _start() -> Response | None:
+    g.started = time.perf_counter()
+    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+        response = Response(status=204)
+        response.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
+        response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
+        response.headers["Access-Control-Max-Age"] = "86400"
+        return response
+    return None
+
+
+def _result_limit(response: Response) -> Response:
+    limit = g.get("result_limit")
+    if limit is not None:
+        response.headers["X-Result-Limit"] = str(limit)
+    return response
+
+
+def _cors(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
+    return response
+
+
+def _etag(response: Response) -> Response:
+    if (
+        request.method not in ("GET", "HEAD")
+        or response.status_code != 200
+        or request.path in NO_ETAG
+        or "ETag" in response.headers
+        or response.is_streamed
+    ):
+        return response
+    key = "\n".join((dataset_version(current_app), request.url, response.content_type or ""))
+    response.set_etag(hashlib.sha256(key.encode()).hexdigest()[:32], weak=True)
+    return response.make_conditional(request)
+
+
+def _observe(response: Response) -> Response:
+    seconds = time.perf_counter() - g.get("started", time.perf_counter())
+    rule = request.url_rule
+    endpoint = rule.rule if rule is not None else "(unmatched)"
+    metrics(current_app).observe(endpoint, request.method, response.status_code, seconds)
+    size = response.calculate_content_length()
+    access_log.info(
+        json.dumps(
+            {
+                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "request_id": request_id(),
+                "method": request.method,
+                "path": request.full_path.rstrip("?"),
+                "status": response.status_code,
+                "bytes": size if size is not None else response.content_length or 0,
+                "duration_ms": round(seconds * 1000, 2),
+            }
+        )
+    )
+    return response
