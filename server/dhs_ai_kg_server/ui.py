@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from dhs_ai_kg.engine import FORMATS
 from dhs_ai_kg.named_queries import NamedQuery, load_named_queries
-from dhs_ai_kg.namespaces import BASE
+from dhs_ai_kg.namespaces import BASE, PREFIXES
 
 bp = Blueprint("ui", __name__)
 
@@ -65,6 +65,7 @@ def query_page() -> Response:
         "endpoint": base + "sparql",
         "base": base,
         "iri_base": BASE,
+        "prefixes": dict(PREFIXES),
         "formats": formats,
         "examples": examples,
     }

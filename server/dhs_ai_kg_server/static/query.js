@@ -233,13 +233,29 @@
     return iri.indexOf(page.iri_base) === 0 ? rootPath + iri.slice(page.iri_base.length) : iri;
   }
 
+  // The shortest prefixed form of an IRI (project prefixes, then the query's own), or the IRI.
+  function compact(iri) {
+    var prefixes = Object.assign({}, page.prefixes, editor ? editor.getPrefixesFromQuery() : {});
+    var best = null;
+    Object.keys(prefixes).forEach(function (prefix) {
+      var ns = prefixes[prefix];
+      if (ns && iri.indexOf(ns) === 0 && /^[\w\-.\/]*$/.test(iri.slice(ns.length)) &&
+          (!best || ns.length > prefixes[best].length)) {
+        best = prefix;
+      }
+    });
+    return best === null ? iri : best + ":" + iri.slice(prefixes[best].length);
+  }
+
   function termCell(value) {
     var cell = document.createElement("td");
     if (!value) return cell;
     if (value.type === "uri") {
       var a = document.createElement("a");
       a.href = localHref(value.value);
-      a.textContent = value.value;
+      a.textContent = compact(value.value);
+      a.title = value.value;
+      a.dataset.iri = value.value;
       a.className = "iri";
       if (a.getAttribute("href") === value.value) {
         a.rel = "noopener noreferrer";
@@ -253,7 +269,7 @@
       cell.appendChild(document.createTextNode(value.value));
       var note = value["xml:lang"] ? "@" + value["xml:lang"]
         : value.datatype && value.datatype !== RDF_LANG_STRING
-          ? "^^" + value.datatype.replace(XSD, "xsd:") : "";
+          ? "^^" + compact(value.datatype) : "";
       if (note) {
         var small = document.createElement("small");
         small.className = "datatype";

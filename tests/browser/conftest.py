@@ -1,0 +1,128 @@
+"""Browser fixtures: the real server in a subprocess, Debian's Chromium driven by Playwright.
+
+- ``server``: the base URL (``http://127.0.0.1:<port>/``) of ``dhs-ai-kg serve`` over the
+  packaged dataset, started once per module and stopped with SIGTERM.
+- ``browser``: a headless Chromium at ``/usr/bin/chromium`` (never a Playwright-downloaded
+  build); missing, it fails every test with how to install it.
+- ``page``: a fresh page whose ``page.requests`` lists every URL the page asked for.
+- ``shoot(page, name)``: saves a screenshot as ``artifacts/screenshots/<name>.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """``dhs-ai-kg serve`` (gunicorn, 2 workers) on a free loopback port; its base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dhs_ai_kg.cli", "serve", "--host", "127.0.0.1"]
+        + ["--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(600):  # wait for the bind: up to ~60 s on a loaded box
+            try:
+                with urllib.request.urlopen(base + "healthz", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except (ConnectionError, urllib.error.URLError):
+                if proc.poll() is not None:
+                    output = proc.stdout.read().decode() if proc.stdout else ""
+                    pytest.fail(f"the server exited ({proc.returncode}):\n{output}")
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not answer /healthz within 60 s")
+        yield base
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless, with background networking off."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. Install it with "
+            "`apt-get update && apt-get install -y chromium` (.ci/run does this in CI); "
+            "never `playwright install`.",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    """A fresh page; ``page.requests`` collects the URL of every request it makes."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.requests = requests
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def shoot() -> Callable[[object, str], Path]:
+    """Save a full-page screenshot of ``page`` as ``artifacts/screenshots/<name>.png``."""
+
+    def save(page, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save

@@ -1,0 +1,155 @@
+"""The query page in a real browser: examples run, IRIs open entity pages, URLs reproduce queries.
+
+Debian's Chromium driven by Playwright against ``dhs-ai-kg serve`` (fixtures in conftest.py).
+Screenshots go to ``artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+RELEASE = Path(__file__).resolve().parents[2] / "data" / "source" / "release.txt"
+#: The release: "The groups led by Just Futures Law, Mijente, MediaJustice, Surveillance
+#: Resistance Lab, and Center on Race and Digital Justice"; the page lists them by name.
+LEADS = [
+    "Center on Race and Digital Justice",
+    "Just Futures Law",
+    "MediaJustice",
+    "Mijente",
+    "Surveillance Resistance Lab",
+]
+MIJENTE = "https://w3id.org/dhs-ai-kg/id/org/mijente"
+
+
+def only_loopback(page, server: str) -> None:
+    """Every request the page made went to the test server on 127.0.0.1."""
+    assert page.requests, "the page made no request at all"
+    origin = server.rstrip("/")
+    strays = [url for url in page.requests if not url.startswith(origin + "/")]
+    assert not strays, f"requests left 127.0.0.1: {strays}"
+
+
+def column(page, variable: str) -> list[str]:
+    """The cells of the results table's column ``?variable``, top to bottom."""
+    headers = page.locator("#results-table thead th").all_inner_texts()
+    index = headers.index(f"?{variable}") + 1
+    return page.locator(f"#results-table tbody tr td:nth-child({index})").all_inner_texts()
+
+
+def test_leads_named_in_the_release():
+    text = RELEASE.read_text(encoding="utf-8")
+    assert all(name in text for name in LEADS)
+
+
+def test_page_renders_with_editor_and_examples(page, server, shoot):
+    page.goto(server)
+    expect(page.locator("h1")).to_have_text("Query the knowledge graph")
+    expect(page.locator("#endpoint")).to_have_text(server + "sparql")
+    expect(page.locator("#examples a.example")).to_have_count(14)
+    # YASQE replaced the textarea: a CodeMirror editor with SPARQL highlighting.
+    expect(page.locator("#editor .CodeMirror")).to_be_visible()
+    page.locator("#examples a.example").first.click()
+    expect(page.locator("#editor .CodeMirror .cm-keyword").first).to_be_visible()
+    expect(page.locator("body")).to_have_attribute("data-state", "done")
+    shoot(page, "query-page")
+    only_loopback(page, server)
+
+
+def test_example_query_shows_the_lead_organizations(page, server, shoot):
+    page.goto(server)
+    page.get_by_role("link", name="Which organizations led the comments").click()
+    expect(page.locator("#status")).to_have_text(re.compile(r"^5 rows in \d+ ms\.$"))
+    assert column(page, "name") == LEADS
+    # The page URL now holds the query that ran.
+    shown = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)["query"][0]
+    assert "org:role <https://w3id.org/dhs-ai-kg/id/role/lead>" in shown
+    # A download link for each SPARQL results format, each answering that format.
+    links = page.locator("#downloads a")
+    expect(links).to_have_count(4)
+    assert [links.nth(i).get_attribute("data-format") for i in range(4)] == [
+        "json",
+        "xml",
+        "csv",
+        "tsv",
+    ]
+    csv_url = page.locator('#downloads a[data-format="csv"]').get_attribute("href")
+    response = page.request.get(csv_url)
+    assert response.status == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "Surveillance Resistance Lab" in response.text()
+    shoot(page, "lead-organizations")
+    only_loopback(page, server)
+
+
+def test_iri_opens_the_entity_page_and_its_links_work(page, server, shoot):
+    page.goto(server)
+    page.get_by_role("link", name="Which organizations led the comments").click()
+    expect(page.locator("#status")).to_have_text(re.compile(r"^5 rows"))
+    iri = page.locator(f'#results-table a.iri[data-iri="{MIJENTE}"]')
+    expect(iri).to_have_text("kg:org/mijente")  # compacted with the project's prefixes
+    assert iri.get_attribute("href") == "/id/org/mijente"  # ours, mapped to this host
+    with page.expect_navigation():
+        iri.click()
+    assert page.url == server + "id/org/mijente"
+    expect(page.locator("h1")).to_contain_text("Mijente")
+    shoot(page, "entity-mijente")
+    # Follow a link from the entity page to another of our resources.
+    here = page.url
+    link = page.locator(f'main a[href^="/id/"]:not([href="/id/org/mijente"]), '
+                        f'main a[href^="{server}id/"]:not([href="{here}"])').first
+    target = link.get_attribute("href")
+    with page.expect_navigation() as navigation:
+        link.click()
+    assert navigation.value.status == 200
+    assert page.url == urllib.parse.urljoin(here, target)
+    expect(page.locator("h1")).not_to_be_empty()
+    shoot(page, "entity-followed-link")
+    only_loopback(page, server)
+
+
+def test_query_in_the_url_is_reproduced(page, server, shoot):
+    query = (
+        "PREFIX schema: <https://schema.org/>\n"
+        "SELECT ?name WHERE { <" + MIJENTE + "> schema:name ?name }"
+    )
+    page.goto(server + "?" + urllib.parse.urlencode({"query": query}))
+    expect(page.locator("#status")).to_have_text(re.compile(r"^1 row in"))
+    assert column(page, "name") == ["Mijente"]
+    assert page.evaluate("document.querySelector('#editor .CodeMirror').CodeMirror.getValue()") == (
+        query
+    )
+    shoot(page, "query-from-url")
+    only_loopback(page, server)
+
+
+def test_parameterised_example_binds_its_parameter(page, server):
+    page.goto(server)
+    page.get_by_role("link", name="Which quotes of the release support a given resource?").click()
+    expect(page.locator("#param-resource")).to_have_value(MIJENTE)
+    expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ rows? in"))
+    assert set(column(page, "resource")) == {"kg:org/mijente"}
+    # The link reproduces the run: the VALUES clause is part of the query in the URL.
+    shown = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)["query"][0]
+    assert shown.rstrip().endswith(f"VALUES (?resource) {{ (<{MIJENTE}>) }}")
+    only_loopback(page, server)
+
+
+def test_construct_example_shows_triples_and_graph_downloads(page, server):
+    page.goto(server)
+    page.get_by_role("link", name="What does the graph say about one organization?").click()
+    expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ triples in"))
+    assert "kg:org/mijente" in column(page, "subject")
+    formats = page.locator("#downloads a").evaluate_all("links => links.map(a => a.dataset.format)")
+    assert formats[:4] == ["turtle", "ntriples", "jsonld", "xml"]
+    only_loopback(page, server)
+
+
+def test_error_is_shown_not_thrown(page, server):
+    page.goto(server + "?" + urllib.parse.urlencode({"query": "SELECT * WHERE { ?s ?p }"}))
+    expect(page.locator("#status")).to_have_text(re.compile(r"^Error 400: "))
+    expect(page.locator("body")).to_have_attribute("data-state", "error")
+    only_loopback(page, server)
