@@ -8,7 +8,7 @@ from flask import Flask, Response
 
 from dhs_ai_kg.engine import Engine
 
-from . import edge, errors, linked_data, sparql, ui
+from . import dumps, edge, errors, linked_data, queries_api, sparql, ui, void
 
 #: Defaults; any key can be overridden through ``create_app(config=...)``.
 DEFAULTS: dict[str, object] = {
@@ -42,6 +42,9 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(ui.bp)
+    app.register_blueprint(void.bp)
+    app.register_blueprint(dumps.bp)
+    app.register_blueprint(queries_api.bp)
 
     @app.get("/healthz")
     def healthz() -> Response:

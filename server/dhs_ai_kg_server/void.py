@@ -1,0 +1,113 @@
+"""The dataset description, VoID and DCAT, at ``/.well-known/void`` (the dataset IRI
+``/dataset`` redirects there).
+
+Made from the graph: the hand-written metadata graph (title, licence, vocabularies, subsets),
+plus counts computed by the SPARQL files ``queries/void-*.rq`` — triples, entities, classes,
+properties, class and property partitions, triples per named graph, a ``void:Linkset`` per
+external dataset — plus the SPARQL endpoint and every dump of :mod:`.dumps` as a
+``dcat:Distribution`` with media type, byte size and SHA-256 checksum. The counted part is
+computed once per app; the URLs follow the host serving it (or ``PUBLIC_BASE``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, redirect, request
+from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS
+from werkzeug.wrappers import Response as BaseResponse
+
+from dhs_ai_kg.engine import GRAPH_FORMATS, Engine
+from dhs_ai_kg.loading import bind_prefixes
+from dhs_ai_kg.namespaces import DATASET, GRAPH, VOID
+
+from .dumps import Dump, current_dumps
+from .errors import NoAcceptableFormat
+from .linked_data import internal_query, public_url
+from .negotiation import choose
+from .sparql import current_engine
+
+bp = Blueprint("void", __name__)
+
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
+
+#: The queries whose CONSTRUCTed triples make up the counted part of the description.
+VOID_QUERIES = tuple(
+    internal_query(name)
+    for name in ("void-metadata", "void-totals", "void-partitions", "void-subsets", "void-linksets")
+)
+
+_RDFLIB_NAMES = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "xml": "xml"}
+_KEY = "dhs_ai_kg.void"
+
+
+def counted_description(engine: Engine) -> Graph:
+    """The metadata graph plus every count of ``queries/void-*.rq`` over ``engine``'s data."""
+    graph = bind_prefixes(Graph())
+    graph.bind("spdx", SPDX)
+    for query in VOID_QUERIES:
+        for triple in engine.query(query.text):
+            graph.add(triple)  # type: ignore[arg-type]
+    return graph
+
+
+def _distribution(graph: Graph, owner: URIRef, dump: Dump) -> None:
+    dist = URIRef(f"{DATASET}#dump-{dump.filename}")
+    url = URIRef(public_url(dump.path))
+    what = "the whole dataset" if dump.graph is None else f"the {dump.graph} graph"
+    graph.add((owner, DCAT.distribution, dist))
+    graph.add((owner, VOID.dataDump, url))
+    graph.add((dist, RDF.type, DCAT.Distribution))
+    graph.add((dist, DCTERMS.title, Literal(f"{what} as {dump.format.label}", lang="en")))
+    graph.add((dist, DCAT.mediaType, URIRef(IANA_MEDIA_TYPES + dump.format.media_type)))
+    graph.add((dist, DCAT.byteSize, Literal(dump.size, datatype=XSD.nonNegativeInteger)))
+    graph.add((dist, DCAT.downloadURL, url))
+    graph.add((dist, DCAT.accessURL, url))
+    checksum = BNode(f"checksum-{dump.filename}")
+    graph.add((dist, SPDX.checksum, checksum))
+    graph.add((checksum, RDF.type, SPDX.Checksum))
+    graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+    graph.add((checksum, SPDX.checksumValue, Literal(dump.sha256, datatype=XSD.hexBinary)))
+
+
+def description(engine: Engine, dumps: dict[str, Dump]) -> Graph:
+    """The full description: the counted part, the endpoint, and every dump."""
+    counted: Graph | None = current_app.extensions.get(_KEY)
+    if counted is None:
+        counted = current_app.extensions[_KEY] = counted_description(engine)
+    graph = bind_prefixes(Graph())
+    graph.bind("spdx", SPDX)
+    for triple in counted:
+        graph.add(triple)
+    endpoint = URIRef(public_url("/sparql"))
+    graph.add((DATASET, VOID.sparqlEndpoint, endpoint))
+    service = BNode("sparql-service")
+    graph.add((DATASET, DCAT.accessService, service))
+    graph.add((service, RDF.type, DCAT.DataService))
+    graph.add((service, DCAT.endpointURL, endpoint))
+    graph.add((service, DCAT.servesDataset, DATASET))
+    for dump in dumps.values():
+        owner = DATASET if dump.graph is None else URIRef(GRAPH[dump.graph])
+        if dump.graph is not None:
+            graph.add((owner, RDF.type, DCAT.Dataset))
+        _distribution(graph, owner, dump)
+    return graph
+
+
+@bp.get("/.well-known/void")
+def well_known_void() -> Response:
+    """The dataset description in Turtle, JSON-LD, RDF/XML or N-Triples, by ``Accept``."""
+    fmt = choose(request.headers.get("Accept"), GRAPH_FORMATS)
+    if fmt is None:
+        raise NoAcceptableFormat([f.media_type for f in GRAPH_FORMATS.values()])
+    graph = description(current_engine(), current_dumps())
+    body = graph.serialize(format=_RDFLIB_NAMES[fmt.name])
+    response = Response(body, 200, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/dataset")
+def dataset() -> BaseResponse:
+    """The dataset's IRI resolves to its description (303 See Other)."""
+    return redirect("/.well-known/void", 303)
