@@ -1,4 +1,4 @@
-"""The query page: a SPARQL editor with the example queries, at ``/`` and for browsers at ``/sparql``."""
+"""The query page: SPARQL editor and example queries, at ``/`` and for browsers at ``/sparql``."""
 
 from __future__ import annotations
 

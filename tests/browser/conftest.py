@@ -48,8 +48,14 @@ def server() -> Iterator[str]:
     """``dhs-ai-kg serve`` (gunicorn, 2 workers) on a free loopback port; its base URL."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dhs_ai_kg.cli", "serve", "--host", "127.0.0.1"]
-        + ["--port", str(port), "--workers", "2"],
+        [
+            sys.executable,
+            "-m",
+            "dhs_ai_kg.cli",
+            "serve",
+            *("--host", "127.0.0.1"),
+            *("--port", str(port), "--workers", "2"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -33,6 +33,11 @@ def only_loopback(page, server: str) -> None:
     assert not strays, f"requests left 127.0.0.1: {strays}"
 
 
+def query_of(url: str) -> str:
+    """The ``query`` parameter of ``url``."""
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["query"][0]
+
+
 def column(page, variable: str) -> list[str]:
     """The cells of the results table's column ``?variable``, top to bottom."""
     headers = page.locator("#results-table thead th").all_inner_texts()
@@ -65,7 +70,7 @@ def test_example_query_shows_the_lead_organizations(page, server, shoot):
     expect(page.locator("#status")).to_have_text(re.compile(r"^5 rows in \d+ ms\.$"))
     assert column(page, "name") == LEADS
     # The page URL now holds the query that ran.
-    shown = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)["query"][0]
+    shown = query_of(page.url)
     assert "org:role <https://w3id.org/dhs-ai-kg/id/role/lead>" in shown
     # A download link for each SPARQL results format, each answering that format.
     links = page.locator("#downloads a")
@@ -99,8 +104,10 @@ def test_iri_opens_the_entity_page_and_its_links_work(page, server, shoot):
     shoot(page, "entity-mijente")
     # Follow a link from the entity page to another of our resources.
     here = page.url
-    link = page.locator(f'main a[href^="/id/"]:not([href="/id/org/mijente"]), '
-                        f'main a[href^="{server}id/"]:not([href="{here}"])').first
+    link = page.locator(
+        f'main a[href^="/id/"]:not([href="/id/org/mijente"]), '
+        f'main a[href^="{server}id/"]:not([href="{here}"])'
+    ).first
     target = link.get_attribute("href")
     with page.expect_navigation() as navigation:
         link.click()
@@ -133,7 +140,7 @@ def test_parameterised_example_binds_its_parameter(page, server):
     expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ rows? in"))
     assert set(column(page, "resource")) == {"kg:org/mijente"}
     # The link reproduces the run: the VALUES clause is part of the query in the URL.
-    shown = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)["query"][0]
+    shown = query_of(page.url)
     assert shown.rstrip().endswith(f"VALUES (?resource) {{ (<{MIJENTE}>) }}")
     only_loopback(page, server)
 
@@ -152,4 +159,22 @@ def test_error_is_shown_not_thrown(page, server):
     page.goto(server + "?" + urllib.parse.urlencode({"query": "SELECT * WHERE { ?s ?p }"}))
     expect(page.locator("#status")).to_have_text(re.compile(r"^Error 400: "))
     expect(page.locator("body")).to_have_attribute("data-state", "error")
+    only_loopback(page, server)
+
+
+def test_sparql_url_serves_the_page_to_a_browser_and_links_reproduce(page, server, shoot):
+    page.goto(server + "sparql")  # no query, a browser's Accept: the query page
+    expect(page.locator("h1")).to_have_text("Query the knowledge graph")
+    page.get_by_role("link", name="How many groups signed the comments").click()
+    expect(page.locator("body")).to_have_attribute("data-state", "done")
+    first = page.locator("#results-table").inner_text()
+    link = page.locator("#share").get_attribute("href")
+    assert link.startswith("/?query=")
+    # The address bar holds the query.
+    assert urllib.parse.urlsplit(page.url).path == "/"
+    assert query_of(page.url) == query_of(link)
+    page.goto(urllib.parse.urljoin(server, link))  # a fresh load of the shared link
+    expect(page.locator("body")).to_have_attribute("data-state", "done")
+    assert page.locator("#results-table").inner_text() == first
+    shoot(page, "shared-link")
     only_loopback(page, server)
