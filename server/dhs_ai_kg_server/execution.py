@@ -32,10 +32,10 @@ from multiprocessing.connection import Connection
 from typing import Any
 from typing import Literal as TypingLiteral
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g, has_request_context, request
 from rdflib import URIRef
 from rdflib.term import Identifier
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from dhs_ai_kg.engine import (
     Engine,
@@ -274,19 +274,39 @@ def execute(
         raise
 
 
-def execute_update(text: str, token: str | None) -> None:
-    """Apply a SPARQL Update to the in-memory store, if ``token`` is the operator's.
+def bearer_token() -> str | None:
+    """The token of this request's ``Authorization: Bearer <token>`` header, if any."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
 
-    Raises UpdateRefused (403) when UPDATE_TOKEN is unset or ``token`` differs; the guard's
-    errors for SERVICE off the allowlist (400) and ``LOAD`` (403, it fetches a URL).
+
+def execute_update(
+    text: str,
+    token: str | None = None,
+    *,
+    using_graphs: list[str] | None = None,
+    using_named_graphs: list[str] | None = None,
+) -> Response:
+    """Apply a SPARQL Update to the in-memory store if ``token`` (default: this request's
+    bearer token) is the operator's UPDATE_TOKEN; 204 when done.
+
+    Raises UpdateRefused (403) when UPDATE_TOKEN is unset or the token differs or ``LOAD``
+    (it fetches a URL); the guard's errors (SERVICE off the allowlist: 400); BadRequest for
+    ``using-graph-uri``/``using-named-graph-uri``, which this engine cannot apply.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     expected = app.config.get("UPDATE_TOKEN")
     if not expected:
         raise UpdateRefused("SPARQL Update is not allowed: the dataset is read-only")
+    if token is None and has_request_context():
+        token = bearer_token()
     if token is None or not hmac.compare_digest(token.encode(), str(expected).encode()):
         raise UpdateRefused(
             "SPARQL Update needs the operator's token: send Authorization: Bearer <token>"
+        )
+    if using_graphs or using_named_graphs:
+        raise BadRequest(
+            "using-graph-uri / using-named-graph-uri are not supported: write USING in the update"
         )
     engine = current_engine()
     allow_hosts = tuple(app.config.get("SERVICE_ALLOWLIST") or ())
@@ -300,3 +320,4 @@ def execute_update(text: str, token: str | None) -> None:
     runner: QueryProcess | None = app.extensions.get(RUNNER_KEY)
     if runner is not None and runner.owner == os.getpid():
         runner.stop()  # its copy of the store predates the update
+    return Response(status=204)

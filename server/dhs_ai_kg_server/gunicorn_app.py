@@ -2,16 +2,29 @@
 
 The app (and so the dataset) is created once in the master before forking
 (``preload_app``): a broken data file stops start-up before any worker exists, and workers
-share the loaded store copy-on-write. gunicorn's ``timeout`` kills and replaces a worker stuck
-in a query (pyoxigraph cannot be interrupted from Python); SIGTERM is a graceful shutdown.
+share the loaded store copy-on-write. Each worker forks its own query process
+(execution.py), killed and replaced when a query overruns QUERY_TIMEOUT; gunicorn's own
+``timeout`` is only a backstop, set well above it. SIGTERM is a graceful shutdown: workers
+finish the request in hand (up to ``graceful_timeout``), then exit; the master exits 0.
+
+Logs go to stderr: gunicorn's own lines, and one JSON line per request from the app
+(``dhs_ai_kg.access``; gunicorn's access log is off so each request is logged once).
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
+import sys
+import tempfile
 from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+
+from .metrics import worker_exited
 
 
 class Server(BaseApplication):
@@ -33,25 +46,62 @@ class Server(BaseApplication):
         return self.application
 
 
+def _log_access_to_stderr() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access = logging.getLogger("dhs_ai_kg.access")
+    access.handlers[:] = [handler]
+    access.setLevel(logging.INFO)
+    access.propagate = False
+    server_log = logging.getLogger("dhs_ai_kg_server")
+    if not server_log.handlers:
+        errors = logging.StreamHandler(sys.stderr)
+        errors.setFormatter(
+            logging.Formatter("%(asctime)s [%(process)d] %(levelname)s %(message)s")
+        )
+        server_log.addHandler(errors)
+        server_log.setLevel(logging.INFO)
+
+
 def run(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: int = 2,
-    timeout: int = 30,
+    timeout: int | None = None,
     app_config: Mapping[str, object] | None = None,
 ) -> None:
-    """Serve the packaged dataset on ``host:port`` with gunicorn until SIGTERM/SIGINT."""
+    """Serve the packaged dataset on ``host:port`` with gunicorn until SIGTERM/SIGINT.
+
+    ``timeout`` is gunicorn's worker timeout (default: twice QUERY_TIMEOUT plus 10 s).
+    """
+    metrics_dir: str | None = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # before prometheus_client loads
+        metrics_dir = tempfile.mkdtemp(prefix="dhs-ai-kg-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    _log_access_to_stderr()
     from .app import create_app
 
     app = create_app(app_config)
-    options = {
+    query_timeout = float(app.config.get("QUERY_TIMEOUT") or 0)
+    owner = os.getpid()
+
+    def child_exit(_server: Any, worker: Any) -> None:
+        worker_exited(worker.pid)
+
+    def on_exit(_server: Any) -> None:
+        if metrics_dir and os.getpid() == owner:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+    options: dict[str, object] = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "timeout": timeout,
-        "graceful_timeout": 10,
+        "timeout": timeout or int(query_timeout * 2 + 10),
+        "graceful_timeout": max(30, int(query_timeout) + 5),
         "preload_app": True,
-        "accesslog": "-",
+        "accesslog": None,
         "errorlog": "-",
         "proc_name": "dhs-ai-kg",
+        "child_exit": child_exit,
+        "on_exit": on_exit,
     }
     Server(app, options).run()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -289,7 +290,30 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         from dhs_ai_kg_server import run  # Flask lives in the server package only
     except ImportError as exc:
         raise CliError(f"the server package is not available: {exc}") from exc
-    run(host=args.host, port=args.port, workers=args.workers)
+    token: str | None = None
+    if args.update_token_env:
+        token = os.environ.get(args.update_token_env) or None
+        if token is None:
+            raise CliError(f"--update-token-env: ${args.update_token_env} is unset or empty")
+        if args.workers != 1:
+            raise CliError(
+                "--update-token-env needs --workers 1: an update changes the serving "
+                "process's in-memory store, which workers do not share"
+            )
+    for name, value in (("--workers", args.workers), ("--max-body", args.max_body)):
+        if value < 1:
+            raise CliError(f"{name} must be at least 1")
+    if args.timeout <= 0 or args.max_rows < 0:
+        raise CliError("--timeout must be positive and --max-rows not negative")
+    config: dict[str, object] = {
+        "QUERY_TIMEOUT": args.timeout,
+        "MAX_ROWS": args.max_rows,
+        "MAX_CONTENT_LENGTH": args.max_body,
+        "MAX_FORM_MEMORY_SIZE": args.max_body,
+        "SERVICE_ALLOWLIST": list(args.service_allow or []),
+        "UPDATE_TOKEN": token,
+    }
+    run(host=args.host, port=args.port, workers=args.workers, app_config=config)
     return EXIT_OK
 
 
@@ -386,6 +410,38 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=2, metavar="N")
+    serve.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="query timeout: a query running longer is killed, 503 (default 10)",
+    )
+    serve.add_argument(
+        "--max-rows",
+        type=int,
+        default=10000,
+        metavar="N",
+        help="most rows (triples) in an answer; more is refused with 422 (default 10000)",
+    )
+    serve.add_argument(
+        "--max-body",
+        type=int,
+        default=1024 * 1024,
+        metavar="BYTES",
+        help="largest request body; more is refused with 413 (default 1 MiB)",
+    )
+    serve.add_argument(
+        "--service-allow",
+        action="append",
+        metavar="HOST",
+        help="a host SERVICE and FROM may name (repeatable; default none: no outbound request)",
+    )
+    serve.add_argument(
+        "--update-token-env",
+        metavar="VAR",
+        help="enable SPARQL Update for requests bearing the token in $VAR (needs --workers 1)",
+    )
     return parser
 
 
