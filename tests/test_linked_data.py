@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from dhs_ai_kg_server import create_app
 from flask.testing import FlaskClient
+from htmlpage import Page
 from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.namespace import ORG
+from rdflib.namespace import ORG, SKOS
 
+from dhs_ai_kg.loading import load_dataset, parse_turtle, union_graph
 from dhs_ai_kg.namespaces import BASE, DAK, GRAPH, KG, OA, ONTOLOGY
-from dhs_ai_kg.resources import source_text_file
+from dhs_ai_kg.resources import ontology_file, source_text_file
 
 MIJENTE = KG["org/mijente"]
 PARSERS = {
@@ -108,3 +110,141 @@ def test_a_literal_is_kept_exactly(client):
     stat = KG["statistic/mixed-status-families"]
     assert (stat, DAK.statedAs, Literal("16.2 million")) in graph
     assert graph.value(stat, URIRef("https://schema.org/value")).toPython() == 16_200_000
+
+
+# --- HTML pages, Link headers, the index, the 404 page, the ontology documentation ---------
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+VARIANTS = {
+    ".ttl": "text/turtle",
+    ".nt": "application/n-triples",
+    ".jsonld": "application/ld+json",
+    ".rdf": "application/rdf+xml",
+    ".html": "text/html",
+}
+
+
+def page(response) -> Page:
+    assert response.mimetype == "text/html"
+    return Page(response.get_data(as_text=True))
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return load_dataset()
+
+
+def test_a_browser_gets_an_html_page_with_statements_as_local_links(client):
+    response = client.get("/id/org/mijente", headers=BROWSER)
+    assert response.status_code == 200
+    html = page(response)
+    assert html.all("h1")[0].text.strip() == "Mijente"
+    statements = html.by_id("statements")
+    assert "/id/campaign/notechforice" in statements.links  # ours: the local page
+    assert "http://www.w3.org/ns/org#Organization" in html.links  # external: links out
+    assert not [link for link in html.links if link.startswith(BASE)]  # never off-server
+    assert "/id/membership/coalition-omb-ai-comments/mijente" in html.by_id("incoming").links
+    labels = [e for e in html.all("span", "literal") if e.text == "Mijente@en"]
+    assert labels, "a language-tagged literal shows its language"
+
+
+def test_a_literal_shows_its_datatype(client):
+    html = page(client.get("/id/statistic/mixed-status-families", headers=BROWSER))
+    typed = [e for e in html.all("span", "literal") if e.text.startswith("16200000")]
+    assert typed and "^^xsd:integer" in typed[0].text
+
+
+def test_the_page_quotes_the_sentences_that_ground_it_verbatim(client, dataset):
+    provenance = dataset.graph(GRAPH.provenance)
+    expected = {
+        str(exact)
+        for annotation in provenance.subjects(OA.hasBody, MIJENTE)
+        for target in provenance.objects(annotation, OA.hasTarget)
+        for selector in provenance.objects(target, OA.hasSelector)
+        for exact in provenance.objects(selector, OA.exact)
+    }
+    html = page(client.get("/id/org/mijente", headers=BROWSER))
+    marked = {e.text for e in html.all("mark")}
+    assert expected and marked == expected
+    text = source_text_file().read_text(encoding="utf-8").replace("**", "")
+    assert all(quote in text for quote in marked)
+
+
+def test_links_to_other_datasets_have_a_section_even_when_empty(client):
+    html = page(client.get("/id/org/mijente", headers=BROWSER))
+    assert "No links to other datasets" in html.by_id("links").text
+
+
+def test_blank_nodes_are_shown_inside_their_statement(client):
+    html = page(client.get("/id/annotation/headline", headers=BROWSER))
+    nested = html.all("ul", "blank")
+    assert nested and any("35+ Civil and Immigrant Rights" in e.text for e in nested)
+
+
+@pytest.mark.parametrize("accept", [BROWSER["Accept"], "text/turtle", "application/ld+json"])
+def test_every_variant_lists_all_variants_in_link_headers(client, accept):
+    response = client.get("/id/org/mijente", headers={"Accept": accept})
+    assert response.status_code == 200
+    link = response.headers["Link"]
+    for suffix, media_type in VARIANTS.items():
+        assert f'<http://localhost/id/org/mijente{suffix}>; rel="alternate"; ' in link
+        assert f'type="{media_type}"' in link
+
+
+def test_the_html_suffix_and_other_hosts(client):
+    other = create_app().test_client()
+    response = other.get("/id/org/mijente.html", base_url="http://kg.example:8080")
+    html = page(response)
+    assert "<http://kg.example:8080/id/org/mijente.ttl>" in response.headers["Link"]
+    assert "/id/campaign/notechforice" in html.links  # root-relative: works at any host
+
+
+def test_an_unknown_iri_gets_an_html_404_that_suggests_similar_ones(client):
+    response = client.get("/id/org/mijnete", headers=BROWSER)
+    assert response.status_code == 404
+    html = page(response)
+    assert f"{BASE}id/org/mijnete" in html.text
+    assert "/id/org/mijente" in html.links
+    assert "/id/" in html.links and "/sparql" in html.links
+
+
+def test_an_unknown_iri_gets_a_text_404_with_suggestions_for_other_clients(client):
+    response = client.get("/id/org/just-future-law", headers={"Accept": "text/turtle"})
+    assert (response.status_code, response.mimetype) == (404, "text/plain")
+    assert "/id/org/just-futures-law" in response.get_data(as_text=True)
+
+
+def test_the_index_lists_every_resource_of_ours_by_class(client, dataset):
+    ours = {
+        str(s)[len(BASE) - 1 :]
+        for s in union_graph(dataset).subjects()
+        if isinstance(s, URIRef) and str(s).startswith(str(KG))
+    }
+    html = page(client.get("/id/", headers=BROWSER))
+    assert ours and ours <= set(html.links)
+    assert "/ontology#RecommendationSet" in html.links  # a class heading of ours
+
+
+def test_the_ontology_documentation_has_an_anchor_per_term(client):
+    response = client.get("/ontology", headers=BROWSER)
+    assert response.status_code == 200
+    html = page(response)
+    ontology = parse_turtle(ontology_file())
+    terms = {
+        str(s).split("#", 1)[1]
+        for s in ontology.subjects(RDF.type, None)
+        if str(s).startswith(str(ONTOLOGY) + "#")
+    }
+    ids = {e.attrs["id"] for e in html.elements if "id" in e.attrs}
+    assert len(terms) == 60 and terms <= ids
+    section = html.by_id("RecommendationSet")
+    assert "recommendation set" in section.text
+    assert str(ontology.value(DAK.RecommendationSet, SKOS.definition)) in section.text
+    assert "http://www.w3.org/ns/prov#Collection" in section.links  # its super-class
+    assert "#Recommendation" in html.by_id("recommendedAction").links  # its domain, in-page
+    assert '<http://localhost/ontology.ttl>; rel="alternate"' in response.headers["Link"]
+
+
+def test_a_type_of_ours_links_to_the_ontology_documentation(client):
+    html = page(client.get("/id/recommendation-set/additional", headers=BROWSER))
+    assert "/ontology#RecommendationSet" in html.all("p", "types")[0].links
