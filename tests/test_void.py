@@ -1,0 +1,220 @@
+"""The dataset description at /.well-known/void (VoID + DCAT) and the dumps it lists."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from dhs_ai_kg_server import create_app
+from rdflib import RDF, BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, XSD
+
+from dhs_ai_kg.engine import Engine
+from dhs_ai_kg.loading import load_dataset
+from dhs_ai_kg.namespaces import DATASET, GRAPH, KG, VOID
+from dhs_ai_kg.stats import compute_stats
+
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+LINKS_FIXTURE = Path(__file__).parent / "fixtures" / "void"
+LINKING = {
+    URIRef("http://www.w3.org/2002/07/owl#sameAs"),
+    URIRef("http://www.w3.org/2004/02/skos/core#exactMatch"),
+    URIRef("http://www.w3.org/2004/02/skos/core#closeMatch"),
+    URIRef("http://xmlns.com/foaf/0.1/isPrimaryTopicOf"),
+    URIRef("https://schema.org/sameAs"),
+    URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+}
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Dataset:
+    return load_dataset()
+
+
+@pytest.fixture(scope="module")
+def client(dataset):
+    return create_app(engine=Engine.from_dataset(dataset)).test_client()
+
+
+@pytest.fixture(scope="module")
+def void(client) -> Graph:
+    response = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert response.content_type == "text/turtle; charset=utf-8"
+    return Graph().parse(data=response.data, format="turtle")
+
+
+def quads(dataset: Dataset):
+    """Every (s, p, o, graph) of the named graphs, computed by rdflib alone."""
+    for graph in dataset.graphs():
+        for s, p, o in graph:
+            yield s, p, o, graph.identifier
+
+
+def count(void: Graph, subject, predicate) -> int:
+    value = void.value(subject, predicate)
+    assert value is not None, f"no {predicate} on {subject}"
+    return int(value)
+
+
+def test_totals_are_the_datasets_own_counts(void, dataset):
+    rows = list(quads(dataset))
+    assert count(void, DATASET, VOID.triples) == len(rows)
+    entities = {s for s, *_ in rows if isinstance(s, URIRef) and str(s).startswith(str(KG))}
+    assert count(void, DATASET, VOID.entities) == len(entities)
+    assert count(void, DATASET, VOID.distinctSubjects) == len({s for s, *_ in rows})
+    assert count(void, DATASET, VOID.distinctObjects) == len({o for _, _, o, _ in rows})
+    assert count(void, DATASET, VOID.properties) == len({p for _, p, _, _ in rows})
+    assert count(void, DATASET, VOID.classes) == len({o for _, p, o, _ in rows if p == RDF.type})
+
+
+def test_totals_equal_dhs_ai_kg_stats(void, dataset):
+    stats = compute_stats(dataset)
+    assert count(void, DATASET, VOID.triples) == stats.triples
+    assert count(void, DATASET, VOID.entities) == stats.entities
+    assert count(void, DATASET, VOID.distinctSubjects) == stats.distinct_subjects
+    assert count(void, DATASET, VOID.classes) == len(stats.classes)
+    assert count(void, DATASET, VOID.properties) == len(stats.properties)
+
+
+def test_class_and_property_partitions_count_instances_and_uses(void, dataset):
+    rows = list(quads(dataset))
+    instances: dict[URIRef, set] = {}
+    for s, p, o, _ in rows:
+        if p == RDF.type:
+            instances.setdefault(o, set()).add(s)
+    uses = Counter(p for _, p, _, _ in rows)
+    classes = {
+        void.value(part, VOID["class"]): int(void.value(part, VOID.entities))
+        for part in void.objects(DATASET, VOID.classPartition)
+    }
+    properties = {
+        void.value(part, VOID.property): int(void.value(part, VOID.triples))
+        for part in void.objects(DATASET, VOID.propertyPartition)
+    }
+    assert classes == {cls: len(members) for cls, members in instances.items()}
+    assert properties == dict(uses)
+    assert {str(c): n for c, n in classes.items()} == compute_stats(dataset).classes
+
+
+def test_each_named_graph_is_a_subset_with_its_triples(void, dataset):
+    subsets = set(void.objects(DATASET, VOID.subset))
+    for name in ("release", "provenance", "metadata"):
+        graph = GRAPH[name]
+        assert graph in subsets
+        assert count(void, graph, VOID.triples) == len(dataset.graph(graph))
+    assert count(void, GRAPH.links, VOID.triples) == len(dataset.graph(GRAPH.links)) == 0
+
+
+def test_the_static_metadata_and_the_endpoint_are_there(void):
+    assert (DATASET, RDF.type, VOID.Dataset) in void
+    assert (DATASET, RDF.type, DCAT.Dataset) in void
+    assert void.value(DATASET, URIRef("http://purl.org/dc/terms/license")) is not None
+    assert void.value(DATASET, VOID.uriSpace) == Literal(str(KG))
+    assert void.value(DATASET, VOID.sparqlEndpoint) == URIRef("http://localhost/sparql")
+    assert not list(void.subjects(RDF.type, VOID.Linkset))  # no links in the data today
+
+
+def distributions(void: Graph):
+    for dist in void.subjects(RDF.type, DCAT.Distribution):
+        checksum = void.value(dist, SPDX.checksum)
+        yield {
+            "dist": dist,
+            "url": str(void.value(dist, DCAT.downloadURL)),
+            "media_type": str(void.value(dist, DCAT.mediaType)),
+            "size": void.value(dist, DCAT.byteSize),
+            "algorithm": void.value(checksum, SPDX.algorithm),
+            "sha256": void.value(checksum, SPDX.checksumValue),
+        }
+
+
+def test_every_dump_is_a_distribution_whose_size_and_checksum_match_the_bytes(client, void):
+    listed = {d["filename"] for d in client.get("/dumps/").get_json()}
+    described = list(distributions(void))
+    expected_names = {"dataset.trig", "dataset.nq", "dataset.jsonld"} | {
+        f"{g}{ext}"
+        for g in ("release", "provenance", "metadata")
+        for ext in (".ttl", ".nt", ".jsonld", ".rdf")
+    }
+    assert {urlsplit(d["url"]).path.rsplit("/", 1)[1] for d in described} == expected_names
+    assert listed == expected_names
+    for d in described:
+        response = client.get(urlsplit(d["url"]).path)
+        assert response.status_code == 200
+        body = response.data
+        assert d["size"] == Literal(len(body), datatype=XSD.nonNegativeInteger)
+        assert d["algorithm"] == SPDX.checksumAlgorithm_sha256
+        assert d["sha256"] == Literal(hashlib.sha256(body).hexdigest(), datatype=XSD.hexBinary)
+        assert d["media_type"].endswith("/" + response.mimetype)
+        assert response.headers["ETag"] == f'"{hashlib.sha256(body).hexdigest()}"'
+        assert response.headers["Content-Length"] == str(len(body))
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_the_dataset_dumps_hold_every_quad(client, dataset):
+    trig = Dataset().parse(data=client.get("/dumps/dataset.trig").data, format="trig")
+    nquads = Dataset().parse(data=client.get("/dumps/dataset.nq").data, format="nquads")
+    expected = len(list(quads(dataset)))
+    assert len(list(trig.quads())) == len(list(nquads.quads())) == expected
+
+
+def test_a_dump_is_stable_and_answers_304_to_its_etag(client):
+    first = client.get("/dumps/release.ttl")
+    again = client.get("/dumps/release.ttl", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.get("/dumps/release.ttl").data == first.data
+    missing = client.get("/dumps/nope.ttl")
+    assert missing.status_code == 404 and "release.ttl" in missing.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("accept", "parser"),
+    [("application/ld+json", "json-ld"), ("application/rdf+xml", "xml")],
+)
+def test_the_description_in_other_formats_says_the_same(client, void, accept, parser):
+    response = client.get("/.well-known/void", headers={"Accept": accept})
+    assert response.mimetype == accept
+    assert response.headers["Vary"] == "Accept"
+    other = Graph().parse(data=response.data, format=parser)
+    assert len(other) == len(void)
+    assert ground(other) == ground(void)  # blank-node partitions: compared by count above
+
+
+def ground(graph: Graph) -> set:
+    return {t for t in graph if not any(isinstance(term, BNode) for term in t)}
+
+
+def test_the_dataset_iri_redirects_to_its_description(client):
+    response = client.get("/dataset")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/.well-known/void")
+
+
+def test_a_linkset_per_external_dataset_with_its_link_count():
+    dataset = load_dataset([LINKS_FIXTURE])
+    client = create_app(engine=Engine.from_dataset(dataset)).test_client()
+    void = Graph().parse(data=client.get("/.well-known/void").data, format="turtle")
+    expected: Counter[str] = Counter()
+    predicates: dict[str, set] = {}
+    ours = "https://w3id.org/dhs-ai-kg/"
+    for _, p, o, _ in quads(dataset):
+        if p in LINKING and isinstance(o, URIRef) and not str(o).startswith(ours):
+            host = urlsplit(str(o)).hostname or ""
+            host = host.removeprefix("www.")
+            expected[host] += 1
+            predicates.setdefault(host, set()).add(p)
+    hosts = {"wikidata.org", "dbpedia.org", "federalregister.gov", "regulations.gov"}
+    assert set(expected) == hosts
+    found = {}
+    for linkset in void.subjects(RDF.type, VOID.Linkset):
+        target = void.value(linkset, VOID.objectsTarget)
+        host = urlsplit(str(target)).hostname
+        found[host] = int(void.value(linkset, VOID.triples))
+        assert set(void.objects(linkset, VOID.linkPredicate)) == predicates[host]
+        assert void.value(linkset, VOID.subjectsTarget) == DATASET
+        assert (DATASET, VOID.subset, linkset) in void
+    assert found == dict(expected)
+    assert count(void, GRAPH.links, VOID.triples) == 7
