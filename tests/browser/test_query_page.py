@@ -10,6 +10,7 @@ import re
 import urllib.parse
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 RELEASE = Path(__file__).resolve().parents[2] / "data" / "source" / "release.txt"
@@ -118,18 +119,31 @@ def test_iri_opens_the_entity_page_and_its_links_work(page, server, shoot):
     only_loopback(page, server)
 
 
-def test_query_in_the_url_is_reproduced(page, server, shoot):
+#: Known gap (cross-part, issue 3): GET /sparql?query=… answers a browser with SPARQL XML (its
+#: Accept lists application/xml;q=0.9), so the browser downloads results instead of showing the
+#: page. Fix in sparql.py: call ui.query_page() for a GET whose client prefers text/html, with or
+#: without a query (query_page() already preloads and runs ?query=). Strict: passes → remove.
+SPARQL_URL_GAP = pytest.mark.xfail(
+    strict=True, reason="GET /sparql?query= gives a browser SPARQL XML, not the query page"
+)
+
+
+@pytest.mark.parametrize(
+    "path", ["", pytest.param("sparql", marks=SPARQL_URL_GAP)], ids=["root", "sparql"]
+)
+def test_query_in_the_url_is_reproduced(page, server, shoot, path):
+    """``/?query=`` (the page's own links) and ``/sparql?query=`` opened in a browser."""
     query = (
         "PREFIX schema: <https://schema.org/>\n"
         "SELECT ?name WHERE { <" + MIJENTE + "> schema:name ?name }"
     )
-    page.goto(server + "?" + urllib.parse.urlencode({"query": query}))
+    page.goto(server + path + "?" + urllib.parse.urlencode({"query": query}))
     expect(page.locator("#status")).to_have_text(re.compile(r"^1 row in"))
     assert column(page, "name") == ["Mijente"]
     assert page.evaluate("document.querySelector('#editor .CodeMirror').CodeMirror.getValue()") == (
         query
     )
-    shoot(page, "query-from-url")
+    shoot(page, f"query-from-url-{path or 'root'}")
     only_loopback(page, server)
 
 
@@ -177,4 +191,15 @@ def test_sparql_url_serves_the_page_to_a_browser_and_links_reproduce(page, serve
     expect(page.locator("body")).to_have_attribute("data-state", "done")
     assert page.locator("#results-table").inner_text() == first
     shoot(page, "shared-link")
+    only_loopback(page, server)
+
+
+def test_ctrl_enter_runs_what_was_typed(page, server):
+    page.goto(server)
+    page.locator("#editor .CodeMirror").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("ASK { ?s a ?type }")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#ask-answer")).to_have_text("yes (true)")
+    assert query_of(page.url) == "ASK { ?s a ?type }"
     only_loopback(page, server)
