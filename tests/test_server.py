@@ -114,7 +114,7 @@ def test_negotiation_table(accept, kind, expected):
 
 
 def test_no_acceptable_type_is_406_listing_types(client):
-    response = send(client, "get", SELECT, "text/html")
+    response = send(client, "form", SELECT, "text/html")
     assert response.status_code == 406
     assert "application/sparql-results+json" in response.text and "text/csv" in response.text
     response = send(client, "get", CONSTRUCT, "application/sparql-results+json")
@@ -132,7 +132,7 @@ def test_malformed_query_is_400_with_the_parser_message(client):
     ("query", "status", "needle"),
     [
         ("INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }", 403, "read-only"),
-        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", 403, "SERVICE"),
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", 400, "SERVICE"),
         ("SELECT * WHERE " + "{" * 500 + "}" * 500, 400, "nested"),
     ],
 )
@@ -141,10 +141,16 @@ def test_refused_queries(client, query, status, needle):
     assert response.status_code == status and needle in response.text
 
 
-@pytest.mark.parametrize("request_kwargs", [{}, {"query_string": {"query": "  "}}])
-def test_missing_query_is_400(client, request_kwargs):
-    response = client.get("/sparql", **request_kwargs)
+def test_blank_query_is_400(client):
+    response = client.get("/sparql", query_string={"query": "  "})
     assert response.status_code == 400 and "missing query" in response.text
+
+
+def test_no_query_is_the_service_description(client):
+    response = client.get("/sparql")
+    assert response.status_code == 200
+    assert response.content_type == "text/turtle; charset=utf-8"
+    assert "sd:Service" in response.text
 
 
 def test_missing_query_in_form_post_is_400(client):

@@ -1,8 +1,52 @@
-"""Content negotiation for SPARQL results: the ``Accept`` header against the format tables."""
+"""Content negotiation: the ``Accept`` header and the ``format=`` parameter against format tables.
+
+An ``Accept`` header is matched the RFC 9110 way (§12.5.1): each media type of a format gets the
+q of the most specific range that matches it; the highest q wins, ties go to the format's
+canonical media type, then to the table's order (so ``*/*`` gives the table's first format).
+``format=`` takes a short name (``json``, ``ttl``, ``rdfxml``…, see :data:`FORMAT_ALIASES`) or
+a media type, and wins over ``Accept``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dhs_ai_kg.engine import OutputFormat
+
+__all__ = [
+    "FORMAT_ALIASES",
+    "choose",
+    "format_name",
+    "parse_accept",
+    "prefers_html",
+    "quality",
+]
+
+#: ``format=`` spellings besides the tables' own names and media types, each mapped to the
+#: media type it means (a media type, not a table name: ``rdfxml`` must not pick SPARQL XML).
+FORMAT_ALIASES: dict[str, str] = {
+    "srj": "application/sparql-results+json",
+    "sparql-json": "application/sparql-results+json",
+    "srx": "application/sparql-results+xml",
+    "sparql-xml": "application/sparql-results+xml",
+    "rdfxml": "application/rdf+xml",
+    "rdf-xml": "application/rdf+xml",
+    "rdf": "application/rdf+xml",
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "n-triples": "application/n-triples",
+    "json-ld": "application/ld+json",
+    "nq": "application/n-quads",
+    "n-quads": "application/n-quads",
+}
+
+
+def format_name(value: str | None) -> str | None:
+    """The table name or bare media type a ``format=`` value stands for (None if absent)."""
+    if value is None or not value.strip():
+        return None
+    wanted = value.split(";", 1)[0].strip().lower()
+    return FORMAT_ALIASES.get(wanted, wanted)
 
 
 def parse_accept(header: str | None) -> list[tuple[str, float]]:
@@ -15,6 +59,8 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
         media = pieces[0].lower()
         if not media:
             continue
+        if media == "*":  # some clients send a bare "*"
+            media = "*/*"
         q = 1.0
         for param in pieces[1:]:
             key, _, value = param.partition("=")
@@ -42,7 +88,7 @@ def _matches(media_range: str, media_type: str) -> bool:
     return media_range == media_type
 
 
-def choose(header: str | None, formats: dict[str, OutputFormat]) -> OutputFormat | None:
+def choose(header: str | None, formats: Mapping[str, OutputFormat]) -> OutputFormat | None:
     """The format to answer with: highest q, then the table's order; None if nothing fits."""
     best: tuple[float, int, int] | None = None
     chosen: OutputFormat | None = None
@@ -59,6 +105,16 @@ def choose(header: str | None, formats: dict[str, OutputFormat]) -> OutputFormat
     return chosen
 
 
+def quality(header: str | None, media_type: str) -> tuple[float, int]:
+    """The q ``header`` gives ``media_type`` and how specific the range that gave it was
+    (0 exact, 1 ``type/*``, 2 ``*/*``; 3 when nothing matched)."""
+    matching = [(m, q) for m, q in parse_accept(header) if _matches(m, media_type)]
+    if not matching:
+        return 0.0, 3
+    matching.sort(key=lambda r: _specificity(r[0]))
+    return matching[0][1], _specificity(matching[0][0])
+
+
 def _quality(accepted: list[tuple[str, float]], media_type: str) -> float:
     """The q of the most specific range matching ``media_type`` (RFC 9110 §12.5.1)."""
     matching = [(media, q) for media, q in accepted if _matches(media, media_type)]
@@ -66,3 +122,20 @@ def _quality(accepted: list[tuple[str, float]], media_type: str) -> float:
         return 0.0
     matching.sort(key=lambda r: _specificity(r[0]))
     return matching[0][1]
+
+
+def prefers_html(header: str | None, formats: Mapping[str, OutputFormat]) -> bool:
+    """Whether ``header`` asks for an HTML page rather than any of ``formats``.
+
+    HTML wins on a higher q, or on an equal q when the client named ``text/html`` more
+    specifically than the best RDF type (a browser's ``text/html,…,*/*;q=0.8``), never on
+    ``*/*`` alone (curl, most RDF clients).
+    """
+    html_q, html_spec = quality(header, "text/html")
+    if html_q <= 0 or html_spec == 2:
+        return False
+    best = max(
+        (quality(header, media_type) for fmt in formats.values() for media_type in fmt.media_types),
+        key=lambda found: (found[0], -found[1]),
+    )
+    return html_q > best[0] or (html_q == best[0] and html_spec < best[1])
