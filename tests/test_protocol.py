@@ -320,3 +320,35 @@ def test_service_description_406_names_its_types(client):
     response = client.get("/sparql", headers={"Accept": "image/png"})
     assert response.status_code == 406
     assert "text/turtle" in response.text and "application/ld+json" in response.text
+
+
+# --- updates: routed to execute_update -------------------------------------------------------
+
+INSERT = f"INSERT DATA {{ GRAPH <{DATA}data0.rdf> {{ <{DATA}data0.rdf> <http://e/p> 1 }} }}"
+ASK_INSERTED = f"ASK {{ <{DATA}data0.rdf> <http://e/p> 1 }}"
+
+
+@pytest.mark.parametrize("form", ["direct", "form"])
+def test_update_with_the_operator_token_is_applied(form):
+    client = create_app({"UPDATE_TOKEN": "s3cret"}, engine=w3c_engine()).test_client()
+    auth = {"Authorization": "Bearer s3cret"}
+    if form == "direct":
+        send = {"data": INSERT.encode(), "content_type": "application/sparql-update"}
+    else:
+        send = {"data": {"update": INSERT}}
+    assert client.post("/sparql", **send).status_code == 403  # no token
+    assert client.post("/sparql", headers=auth, **send).status_code == 204
+    response = client.get("/sparql", query_string={"query": ASK_INSERTED})
+    assert json.loads(response.text)["boolean"] is True
+
+
+def test_update_dataset_parameters_are_refused_clearly():
+    client = create_app({"UPDATE_TOKEN": "t"}, engine=w3c_engine()).test_client()
+    response = client.post(
+        "/sparql",
+        query_string={"using-graph-uri": f"{DATA}data1.rdf"},
+        data=INSERT.encode(),
+        content_type="application/sparql-update",
+        headers={"Authorization": "Bearer t"},
+    )
+    assert response.status_code == 400 and "using-graph-uri" in response.text

@@ -11,8 +11,8 @@ How a request is read (https://www.w3.org/TR/sparql11-protocol/):
   none) → 415, and so does a ``charset`` other than UTF-8; a body that is not UTF-8 → 400;
   other methods → 405 with ``Allow``.
 - Updates (``update=`` in a form, or an ``application/sparql-update`` body) go to
-  ``execution.execute_update`` when it exists; otherwise, and by default, they are refused
-  with 403 (read-only). An update sent by GET → 400.
+  ``execution.execute_update``: refused with 403 (read-only) unless the operator set
+  ``UPDATE_TOKEN`` and the request carries it. An update sent by GET → 400.
 - ``GET /sparql`` with no query: the service description (Turtle, N-Triples, JSON-LD or
   RDF/XML by ``Accept`` or ``format=``); a client that prefers ``text/html`` gets the query page.
   So does a browser's ``GET /sparql?query=…`` without ``format=`` (its ``Accept`` puts
@@ -33,7 +33,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from dhs_ai_kg.engine import CONSTRUCT_FORMATS, GRAPH_FORMATS, RESULTS_FORMATS, Engine, QueryRefused
+from dhs_ai_kg.engine import CONSTRUCT_FORMATS, GRAPH_FORMATS, RESULTS_FORMATS, Engine
 
 from . import execution
 from .negotiation import format_name, prefers_html
@@ -198,15 +198,12 @@ def describe(wanted: str | None) -> Response:
 
 
 def _run_update(operation: Operation) -> Response:
-    run = getattr(execution, "execute_update", None)
-    if run is None:
-        raise QueryRefused("SPARQL Update is not allowed: the dataset is read-only")
-    result: Response = run(
+    """Hand an update to ``execution.execute_update`` (403 unless the operator's token)."""
+    return execution.execute_update(
         operation.text,
         using_graphs=list(operation.default_graphs) or None,
         using_named_graphs=list(operation.named_graphs) or None,
     )
-    return result
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
