@@ -248,3 +248,12 @@ def test_the_ontology_documentation_has_an_anchor_per_term(client):
 def test_a_type_of_ours_links_to_the_ontology_documentation(client):
     html = page(client.get("/id/recommendation-set/additional", headers=BROWSER))
     assert "/ontology#RecommendationSet" in html.all("p", "types")[0].links
+
+
+def test_the_ontology_version_iri_resolves_to_the_same_document(client):
+    html = client.get("/ontology/0.1.0", headers=BROWSER)
+    assert html.status_code == 200 and html.mimetype == "text/html"
+    turtle = client.get("/ontology/0.1.0.ttl")
+    assert turtle.mimetype == "text/turtle"
+    assert (ONTOLOGY, None, None) in Graph().parse(data=turtle.data, format="turtle")
+    assert client.get("/ontology/9.9.9").status_code == 404

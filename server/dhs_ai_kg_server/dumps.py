@@ -13,7 +13,7 @@ import hashlib
 import threading
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from rdflib import Dataset
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
@@ -84,6 +84,12 @@ def current_dumps() -> dict[str, Dump]:
                 dumps = build_dumps(current_engine().dataset)
                 current_app.extensions[_KEY] = dumps
     return dumps
+
+
+def warm(app: Flask) -> None:
+    """Serialize ``app``'s dumps now (e.g. in gunicorn's master, before workers fork)."""
+    with app.app_context():
+        current_dumps()
 
 
 @bp.get("/dumps/")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import OWL, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Identifier
 
 from dhs_ai_kg.engine import GRAPH_FORMATS, Engine, OutputFormat
@@ -426,6 +426,18 @@ def ontology(suffix: str = "") -> Response:
             current_app.extensions[_ONTOLOGY_PAGE] = body
         return _html(body, "/ontology")
     return _rdf(graph.serialize(format=_RDFLIB_NAMES[fmt.name]), fmt, "/ontology")
+
+
+@bp.get("/ontology/<version>")
+def ontology_version(version: str) -> Response:
+    """The ontology's version IRI (``BASE/ontology/<owl:versionInfo>``): the same document."""
+    graph = ontology_graph()
+    known = {str(v) for v in graph.objects(URIRef(ONTOLOGY), OWL.versionInfo)}
+    version, forced = _split_suffix(version)
+    if version not in known:
+        return not_found(f"{ONTOLOGY}/{version}", {f"/ontology/{v}": v for v in known})
+    suffix = next((s for s, f in SUFFIXES.items() if f is forced), "")
+    return ontology(suffix)
 
 
 # --- named graphs and sources --------------------------------------------------------------
