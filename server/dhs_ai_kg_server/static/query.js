@@ -41,6 +41,7 @@
       autocompleters: ["prefixes", "variables"],
       resizeable: true,
       editorHeight: "22rem",
+      screenReaderLabel: "SPARQL query",
       requestConfig: { endpoint: page.endpoint, method: "POST" },
       extraKeys: { "Ctrl-Enter": runKey, "Cmd-Enter": runKey },
     });
