@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from dhs_ai_kg_server import create_app
 from flask.testing import FlaskClient
@@ -9,6 +11,7 @@ from htmlpage import Page
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import ORG, SKOS
 
+from dhs_ai_kg.engine import Engine
 from dhs_ai_kg.loading import load_dataset, parse_turtle, union_graph
 from dhs_ai_kg.namespaces import BASE, DAK, GRAPH, KG, OA, ONTOLOGY
 from dhs_ai_kg.resources import ontology_file, source_text_file
@@ -257,3 +260,16 @@ def test_the_ontology_version_iri_resolves_to_the_same_document(client):
     assert turtle.mimetype == "text/turtle"
     assert (ONTOLOGY, None, None) in Graph().parse(data=turtle.data, format="turtle")
     assert client.get("/ontology/9.9.9").status_code == 404
+
+
+def test_a_quote_is_shown_in_its_context_and_links_out_are_listed():
+    extra = Path(__file__).parent / "fixtures" / "linked-data"
+    other = create_app(engine=Engine.from_dataset(load_dataset([extra]))).test_client()
+    html = page(other.get("/id/org/mijente", headers=BROWSER))
+    quotes = [q for q in html.all("blockquote", "quote") if "the quoted words" in q.text]
+    assert len(quotes) == 1
+    assert " ".join(quotes[0].text.split()).startswith(
+        "Before the quote, the quoted words, after it."
+    )
+    assert "the quoted words" in {m.text for m in html.all("mark")}
+    assert "http://www.wikidata.org/entity/Q000001" in html.by_id("links").links
