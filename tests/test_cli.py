@@ -232,7 +232,21 @@ def test_serve_passes_options_to_the_server(capsys, monkeypatch):
     monkeypatch.setattr(dhs_ai_kg_server, "run", lambda **kw: calls.append(kw), raising=False)
     code = main(["serve", "--host", "127.0.0.1", "--port", "8123", "--workers", "3"])
     assert code == 0
+    assert len(calls) == 1
+    config = calls[0].pop("app_config")
     assert calls == [{"host": "127.0.0.1", "port": 8123, "workers": 3}]
+    assert config["QUERY_TIMEOUT"] == 10 and config["MAX_ROWS"] == 10000
+    assert config["SERVICE_ALLOWLIST"] == [] and config["UPDATE_TOKEN"] is None
+    calls.clear()
+    monkeypatch.setenv("DHS_AI_KG_TOKEN", "t0ken")
+    argv = ["serve", "--workers", "1", "--timeout", "2.5", "--max-rows", "7", "--max-body", "99"]
+    argv += ["--service-allow", "a.example", "--service-allow", "b.example"]
+    assert main([*argv, "--update-token-env", "DHS_AI_KG_TOKEN"]) == 0
+    config = calls[0]["app_config"]
+    limits = (config["QUERY_TIMEOUT"], config["MAX_ROWS"], config["MAX_CONTENT_LENGTH"])
+    assert limits == (2.5, 7, 99)
+    assert config["SERVICE_ALLOWLIST"] == ["a.example", "b.example"]
+    assert config["UPDATE_TOKEN"] == "t0ken"
 
 
 # --- the core library never imports Flask -------------------------------------------------
