@@ -303,7 +303,7 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
     links = [(view(prop), view(target)) for _, prop, target in engine.query(LINKS.text, bound)]
     return {
         "iri": iri,
-        "label": str(label) if label is not None else curie(iri),
+        "label": str(label) if label is not None else view(URIRef(iri)).text,
         "description": str(description) if description is not None else None,
         "types": types,
         "statements": statements,
