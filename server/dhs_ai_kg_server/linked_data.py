@@ -110,8 +110,10 @@ class TermView:
     datatype_href: str | None = None
 
 
-def view(term: Identifier, label: Identifier | None = None) -> TermView:
+def view(term: Identifier | None, label: Identifier | None = None) -> TermView:
     """The template view of ``term``; ``label`` (a literal) is shown instead of an IRI."""
+    if term is None:  # a query column its WHERE clause always binds
+        raise ValueError("cannot show an unbound term")
     if isinstance(term, URIRef):
         iri = str(term)
         path = local_path(iri)
@@ -401,8 +403,8 @@ def ontology_page(graph: Graph) -> dict[str, object]:
                 relations[curie(str(relation))].append(item)
     for iri, entry in terms.items():
         relations = entry["relations"]  # type: ignore[assignment]
-        for relation in ("rdfs:subClassOf", "rdfs:subPropertyOf"):
-            for parent in relations.get(relation, []):
+        for broader in ("rdfs:subClassOf", "rdfs:subPropertyOf"):
+            for parent in relations.get(broader, []):
                 if parent.value in terms:
                     subterms: list[TermView] = terms[parent.value]["subterms"]  # type: ignore[assignment]
                     subterms.append(view(URIRef(iri)))
