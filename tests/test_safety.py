@@ -392,7 +392,8 @@ def test_access_log_is_one_json_line_per_request(
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "dhs_ai_kg.access"]
     assert len(lines) == 1
     entry = lines[0]
-    assert set(entry) == {"time", "request_id", "method", "path", "status", "bytes", "duration_ms"}
+    fields = {"time", "request_id", "method", "path", "status", "bytes", "duration_ms", "pid"}
+    assert set(entry) == fields
     assert entry["request_id"] == response.headers["X-Request-Id"]
     assert (entry["method"], entry["status"], entry["bytes"]) == ("GET", 200, len(response.data))
     assert entry["path"].startswith("/sparql?query=")

@@ -8,7 +8,8 @@
   ``If-None-Match`` → 304. Not on ``/healthz`` and ``/metrics``, nor where a view set its own.
 - **X-Result-Limit**: MAX_ROWS, on every response to a query (see execution.py).
 - **Access log**: one JSON line per request on the ``dhs_ai_kg.access`` logger (time,
-  request id, method, path, status, bytes, duration in ms); ``serve`` writes it to stderr.
+  request id, method, path, status, bytes, duration in ms, worker pid); ``serve`` writes it
+  to stderr.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
 from datetime import UTC, datetime
 
@@ -122,6 +124,7 @@ def _observe(response: Response) -> Response:
                 "status": response.status_code,
                 "bytes": size if size is not None else response.content_length or 0,
                 "duration_ms": round(seconds * 1000, 2),
+                "pid": os.getpid(),
             }
         )
     )
