@@ -82,11 +82,19 @@ def test_example_query_shows_the_lead_organizations(page, server, shoot):
         "csv",
         "tsv",
     ]
-    csv_url = page.locator('#downloads a[data-format="csv"]').get_attribute("href")
-    response = page.request.get(csv_url)
-    assert response.status == 200
-    assert response.headers["content-type"] == "text/csv; charset=utf-8"
-    assert "Surveillance Resistance Lab" in response.text()
+    types = {
+        "json": "application/sparql-results+json",
+        "xml": "application/sparql-results+xml",
+        "csv": "text/csv",
+        "tsv": "text/tab-separated-values",
+    }
+    for name, media_type in types.items():
+        url = page.locator(f'#downloads a[data-format="{name}"]').get_attribute("href")
+        assert url.startswith(server + "sparql?query=")
+        response = page.request.get(url)
+        assert response.status == 200, name
+        assert response.headers["content-type"] == f"{media_type}; charset=utf-8"
+        assert "Surveillance Resistance Lab" in response.text()
     shoot(page, "lead-organizations")
     only_loopback(page, server)
 
@@ -119,18 +127,7 @@ def test_iri_opens_the_entity_page_and_its_links_work(page, server, shoot):
     only_loopback(page, server)
 
 
-#: Known gap (cross-part, issue 3): GET /sparql?query=… answers a browser with SPARQL XML (its
-#: Accept lists application/xml;q=0.9), so the browser downloads results instead of showing the
-#: page. Fix in sparql.py: call ui.query_page() for a GET whose client prefers text/html, with or
-#: without a query (query_page() already preloads and runs ?query=). Strict: passes → remove.
-SPARQL_URL_GAP = pytest.mark.xfail(
-    strict=True, reason="GET /sparql?query= gives a browser SPARQL XML, not the query page"
-)
-
-
-@pytest.mark.parametrize(
-    "path", ["", pytest.param("sparql", marks=SPARQL_URL_GAP)], ids=["root", "sparql"]
-)
+@pytest.mark.parametrize("path", ["", "sparql"], ids=["root", "sparql"])
 def test_query_in_the_url_is_reproduced(page, server, shoot, path):
     """``/?query=`` (the page's own links) and ``/sparql?query=`` opened in a browser."""
     query = (
