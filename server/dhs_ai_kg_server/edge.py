@@ -105,7 +105,8 @@ def _etag(response: Response) -> Response:
         return response
     key = "\n".join((dataset_version(current_app), request.url, response.content_type or ""))
     response.set_etag(hashlib.sha256(key.encode()).hexdigest()[:32], weak=True)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # → 304 on a matching If-None-Match; same object
+    return response
 
 
 def _observe(response: Response) -> Response:

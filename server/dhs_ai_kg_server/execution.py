@@ -100,10 +100,10 @@ def pick_format(
         if wanted == "json" and "jsonld" in formats:
             return formats["jsonld"]
         raise UnknownFormat(wanted, list(formats))
-    fmt = choose(accept, dict(formats))
-    if fmt is None:
+    chosen = choose(accept, dict(formats))
+    if chosen is None:
         raise NoAcceptableFormat([f.media_type for f in formats.values()])
-    return fmt
+    return chosen
 
 
 def run_job(engine: Engine, job: Job) -> Answer:
