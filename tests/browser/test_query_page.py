@@ -200,3 +200,13 @@ def test_ctrl_enter_runs_what_was_typed(page, server):
     expect(page.locator("#ask-answer")).to_have_text("yes (true)")
     assert query_of(page.url) == "ASK { ?s a ?type }"
     only_loopback(page, server)
+
+
+def test_named_query_page_opens_in_the_query_page(page, server):
+    """The ``/queries/<name>`` page's "open in the query page" link lands here, run."""
+    page.goto(server + "queries/01-lead-organizations")
+    with page.expect_navigation():
+        page.get_by_role("link", name="open in the query page").click()
+    expect(page.locator("#status")).to_have_text(re.compile(r"^5 rows in"))
+    assert column(page, "name") == LEADS
+    only_loopback(page, server)
