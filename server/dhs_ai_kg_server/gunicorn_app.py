@@ -26,6 +26,9 @@ from gunicorn.app.base import BaseApplication
 
 from .metrics import worker_exited
 
+#: Settings newer gunicorn versions have; skipped where absent.
+OPTIONAL = frozenset({"control_socket_disable"})
+
 
 class Server(BaseApplication):
     """A gunicorn application serving one ready Flask app."""
@@ -39,6 +42,8 @@ class Server(BaseApplication):
         """Copy our options into gunicorn's settings."""
         assert self.cfg is not None
         for key, value in self.options.items():
+            if key in OPTIONAL and key not in self.cfg.settings:
+                continue  # a setting this gunicorn version does not have
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
@@ -103,5 +108,8 @@ def run(
         "proc_name": "dhs-ai-kg",
         "child_exit": child_exit,
         "on_exit": on_exit,
+        # gunicorn 25+'s control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl),
+        # shared by every server the user runs; we do not use it.
+        "control_socket_disable": True,
     }
     Server(app, options).run()
