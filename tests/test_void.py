@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from dhs_ai_kg_server import create_app
+from htmlpage import Page
 from rdflib import RDF, BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, XSD
 
@@ -218,3 +219,16 @@ def test_a_linkset_per_external_dataset_with_its_link_count():
         assert (DATASET, VOID.subset, linkset) in void
     assert found == dict(expected)
     assert count(void, GRAPH.links, VOID.triples) == 7
+
+
+def test_a_browser_gets_the_description_as_a_page_with_every_download(client, void):
+    response = client.get("/.well-known/void", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert response.mimetype == "text/html"
+    html = Page(response.get_data(as_text=True))
+    urls = {urlsplit(d["url"]).path for d in distributions(void)}
+    assert urls <= set(html.by_id("dumps").links)
+    assert str(count(void, DATASET, VOID.triples)) in html.by_id("totals").text
+    assert '<http://localhost/.well-known/void.ttl>; rel="alternate"' in response.headers["Link"]
+    turtle = client.get("/.well-known/void.ttl")
+    assert turtle.mimetype == "text/turtle"
+    assert len(Graph().parse(data=turtle.data, format="turtle")) == len(void)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from rdflib import OWL, BNode, Dataset, Graph, Literal, URIRef
-from rdflib.term import Identifier
+from rdflib.term import Node
 
 from dhs_ai_kg.engine import GRAPH_FORMATS, Engine, OutputFormat
 from dhs_ai_kg.export import ExportError, export, graph_names
@@ -110,7 +110,7 @@ class TermView:
     datatype_href: str | None = None
 
 
-def view(term: Identifier | None, label: Identifier | None = None) -> TermView:
+def view(term: Node | None, label: Node | None = None) -> TermView:
     """The template view of ``term``; ``label`` (a literal) is shown instead of an IRI."""
     if term is None:  # a query column its WHERE clause always binds
         raise ValueError("cannot show an unbound term")
@@ -154,7 +154,8 @@ def _split_suffix(path: str) -> tuple[str, OutputFormat | None]:
     return path, None
 
 
-def _negotiate(forced: OutputFormat | None) -> OutputFormat:
+def negotiate(forced: OutputFormat | None) -> OutputFormat:
+    """``forced`` (from a suffix), else the best of :data:`PAGE_FORMATS` for ``Accept``."""
     fmt = forced or choose(request.headers.get("Accept"), PAGE_FORMATS)
     if fmt is None:
         raise NoAcceptableFormat([f.media_type for f in PAGE_FORMATS.values()])
@@ -175,7 +176,8 @@ def alternates(path: str, html: bool = True) -> list[dict[str, str]]:
     ]
 
 
-def _with_links(response: Response, path: str, html: bool = True) -> Response:
+def with_alternates(response: Response, path: str, html: bool = True) -> Response:
+    """``response`` with a ``Link: rel="alternate"`` per variant of ``path`` and Vary."""
     response.headers["Link"] = ", ".join(
         f'<{alt["href"]}>; rel="alternate"; type="{alt["type"]}"' for alt in alternates(path, html)
     )
@@ -184,12 +186,12 @@ def _with_links(response: Response, path: str, html: bool = True) -> Response:
 
 
 def _rdf(body: bytes | str, fmt: OutputFormat, path: str, html: bool = True) -> Response:
-    return _with_links(Response(body, 200, content_type=fmt.content_type), path, html)
+    return with_alternates(Response(body, 200, content_type=fmt.content_type), path, html)
 
 
 def _html(body: str, path: str, status: int = 200) -> Response:
     response = Response(body, status, content_type="text/html; charset=utf-8")
-    return _with_links(response, path) if status == 200 else response
+    return with_alternates(response, path) if status == 200 else response
 
 
 # --- our resources -------------------------------------------------------------------------
@@ -338,7 +340,7 @@ def resource(rest: str) -> Response:
     rest, forced = _split_suffix(rest)
     iri = f"{BASE}id/{rest}"
     path = f"/id/{rest}"
-    fmt = _negotiate(forced)
+    fmt = negotiate(forced)
     engine = current_engine()
     if fmt is HTML:
         page = resource_page(engine, iri)
@@ -417,7 +419,7 @@ def ontology_page(graph: Graph) -> dict[str, object]:
 @bp.get("/ontology<any('.ttl','.nt','.jsonld','.rdf','.html'):suffix>")
 def ontology(suffix: str = "") -> Response:
     """The ontology document (its terms' hash IRIs resolve to it), as HTML or RDF."""
-    fmt = _negotiate(SUFFIXES.get(suffix))
+    fmt = negotiate(SUFFIXES.get(suffix))
     graph = ontology_graph()
     if fmt is HTML:
         body: str | None = current_app.extensions.get(_ONTOLOGY_PAGE)
@@ -453,7 +455,7 @@ def named_graph(name: str) -> Response:
     names = graph_names(dataset)
     if name not in names:
         return not_found(f"{BASE}graph/{name}", {f"/graph/{n}": n for n in names})
-    fmt = _negotiate(forced)
+    fmt = negotiate(forced)
     if fmt is HTML:  # a graph has no page of its own: its Turtle is readable
         fmt = GRAPH_FORMATS["turtle"]
     try:

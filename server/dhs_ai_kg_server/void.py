@@ -11,19 +11,28 @@ computed once per app; the URLs follow the host serving it (or ``PUBLIC_BASE``).
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, request
+from flask import Blueprint, Response, current_app, redirect, render_template
 from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS
+from rdflib.term import Node
 from werkzeug.wrappers import Response as BaseResponse
 
-from dhs_ai_kg.engine import GRAPH_FORMATS, Engine
+from dhs_ai_kg.engine import Engine
 from dhs_ai_kg.loading import bind_prefixes
 from dhs_ai_kg.namespaces import DATASET, GRAPH, VOID
 
 from .dumps import Dump, current_dumps
-from .errors import NoAcceptableFormat
-from .linked_data import internal_query, public_url
-from .negotiation import choose
+from .linked_data import (
+    HTML,
+    SUFFIXES,
+    TermView,
+    alternates,
+    internal_query,
+    negotiate,
+    public_url,
+    view,
+    with_alternates,
+)
 from .sparql import current_engine
 
 bp = Blueprint("void", __name__)
@@ -95,16 +104,72 @@ def description(engine: Engine, dumps: dict[str, Dump]) -> Graph:
 
 
 @bp.get("/.well-known/void")
-def well_known_void() -> Response:
-    """The dataset description in Turtle, JSON-LD, RDF/XML or N-Triples, by ``Accept``."""
-    fmt = choose(request.headers.get("Accept"), GRAPH_FORMATS)
-    if fmt is None:
-        raise NoAcceptableFormat([f.media_type for f in GRAPH_FORMATS.values()])
+@bp.get("/.well-known/void<any('.ttl','.nt','.jsonld','.rdf','.html'):suffix>")
+def well_known_void(suffix: str = "") -> Response:
+    """The dataset description as RDF (Turtle first) by ``Accept`` or suffix; HTML for browsers."""
+    fmt = negotiate(SUFFIXES.get(suffix))
     graph = description(current_engine(), current_dumps())
-    body = graph.serialize(format=_RDFLIB_NAMES[fmt.name])
-    response = Response(body, 200, content_type=fmt.content_type)
-    response.vary.add("Accept")
-    return response
+    path = "/.well-known/void"
+    if fmt is HTML:
+        body = render_template(
+            "void.html", alternates=alternates(path), **summary(graph, current_dumps())
+        )
+        return with_alternates(Response(body, 200, content_type="text/html; charset=utf-8"), path)
+    data = graph.serialize(format=_RDFLIB_NAMES[fmt.name])
+    return with_alternates(Response(data, 200, content_type=fmt.content_type), path)
+
+
+def _int(graph: Graph, subject: Node, predicate: URIRef) -> int | None:
+    value = graph.value(subject, predicate)
+    return int(value) if isinstance(value, Literal) else None
+
+
+def summary(graph: Graph, dumps: dict[str, Dump]) -> dict[str, object]:
+    """What the HTML page of the description shows, read from the description graph."""
+    totals = {
+        name: _int(graph, DATASET, VOID[name])
+        for name in ("triples", "entities", "distinctSubjects", "distinctObjects")
+    }
+    totals |= {name: _int(graph, DATASET, VOID[name]) for name in ("classes", "properties")}
+    subsets = [
+        {
+            "graph": view(subset),
+            "title": graph.value(subset, DCTERMS.title),
+            "triples": _int(graph, subset, VOID.triples),
+        }
+        for subset in sorted(graph.objects(DATASET, VOID.subset), key=str)
+        if (subset, RDF.type, VOID.Linkset) not in graph
+    ]
+    linksets = [
+        {
+            "target": view(graph.value(linkset, VOID.objectsTarget)),
+            "triples": _int(graph, linkset, VOID.triples),
+            "predicates": [
+                view(p) for p in sorted(graph.objects(linkset, VOID.linkPredicate), key=str)
+            ],
+        }
+        for linkset in sorted(graph.subjects(RDF.type, VOID.Linkset), key=str)
+    ]
+
+    def partitions(link: URIRef, key: URIRef, count: URIRef) -> list[tuple[TermView, int]]:
+        rows = [
+            (view(graph.value(part, key)), _int(graph, part, count) or 0)
+            for part in graph.objects(DATASET, link)
+        ]
+        return sorted(rows, key=lambda row: (-row[1], row[0].text))
+
+    return {
+        "title": graph.value(DATASET, DCTERMS.title),
+        "description": graph.value(DATASET, DCTERMS.description),
+        "license": graph.value(DATASET, DCTERMS.license),
+        "endpoint": graph.value(DATASET, VOID.sparqlEndpoint),
+        "totals": totals,
+        "subsets": subsets,
+        "linksets": linksets,
+        "classes": partitions(VOID.classPartition, VOID["class"], VOID.entities),
+        "properties": partitions(VOID.propertyPartition, VOID.property, VOID.triples),
+        "dumps": list(dumps.values()),
+    }
 
 
 @bp.get("/dataset")
