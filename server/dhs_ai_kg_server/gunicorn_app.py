@@ -84,9 +84,11 @@ def run(
         metrics_dir = tempfile.mkdtemp(prefix="dhs-ai-kg-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     _log_access_to_stderr()
+    from . import dumps
     from .app import create_app
 
     app = create_app(app_config)
+    dumps.warm(app)  # once, in the master: every worker serves the same bytes and checksums
     query_timeout = float(app.config.get("QUERY_TIMEOUT") or 0)
     owner = os.getpid()
 
