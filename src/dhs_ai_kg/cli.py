@@ -18,6 +18,7 @@ from typing import TextIO
 
 from rdflib import BNode, Dataset, Graph, Literal, Node, URIRef
 from rdflib.namespace import XSD
+from rdflib.term import Identifier
 from rdflib.util import from_n3
 
 from . import __version__
@@ -105,7 +106,7 @@ def _quote_problems(dataset: Dataset, args: argparse.Namespace) -> list[str]:
 _KNOWN_PREFIX = re.compile(r"^([A-Za-z][\w.-]*)?:")
 
 
-def parse_param(text: str) -> tuple[str, Node]:
+def parse_param(text: str) -> tuple[str, Identifier]:
     """``name=value`` → (name, RDF term); values use Turtle term syntax, bare text is a string.
 
     ``<iri>``, ``kg:org/mijente`` (a project prefix), ``"text"@en``, ``"1"^^xsd:integer``,
@@ -119,7 +120,7 @@ def parse_param(text: str) -> tuple[str, Node]:
     return name, _term(value)
 
 
-def _term(value: str) -> Node:
+def _term(value: str) -> Identifier:
     namespaces = bind_prefixes(Graph()).namespace_manager
     prefix = _KNOWN_PREFIX.match(value)
     if re.match(r"^(https?|urn):", value):
@@ -136,7 +137,7 @@ def _term(value: str) -> Node:
     return Literal(value)
 
 
-def _query_and_bindings(args: argparse.Namespace) -> tuple[str, str, dict[str, Node]]:
+def _query_and_bindings(args: argparse.Namespace) -> tuple[str, str, dict[str, Identifier]]:
     """(label, SPARQL text, bindings) for NAME, FILE or ``-``.
 
     A named query converts each ``--param`` by the type its header declares and refuses
