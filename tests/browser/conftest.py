@@ -3,7 +3,8 @@
 - ``server``: the base URL (``http://127.0.0.1:<port>/``) of ``dhs-ai-kg serve`` over the
   packaged dataset, started once per module and stopped with SIGTERM.
 - ``browser``: a headless Chromium at ``/usr/bin/chromium`` (never a Playwright-downloaded
-  build); missing, it fails every test with how to install it.
+  build); missing, it is installed with apt when running as root, else every test fails
+  saying how to install it.
 - ``page``: a fresh page whose ``page.requests`` lists every URL the page asked for.
 - ``shoot(page, name)``: saves a screenshot as ``artifacts/screenshots/<name>.png``.
 """
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -84,16 +86,27 @@ def server() -> Iterator[str]:
             proc.communicate()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Debian's Chromium, headless, with background networking off."""
+def _ensure_chromium() -> None:
+    """Install Debian's Chromium when it is missing and we can (root with apt), so the README's
+    test command works on a fresh Debian machine; otherwise fail saying how to install it."""
+    if CHROMIUM.exists():
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for args in (["update", "-q"], ["install", "-y", "-q", "chromium"]):
+            subprocess.run(["apt-get", *args], env=env, capture_output=True, timeout=900)
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. Install it with "
-            "`apt-get update && apt-get install -y chromium` (.ci/run does this in CI); "
-            "never `playwright install`.",
+            "`apt-get update && apt-get install -y chromium`; never `playwright install`.",
             pytrace=False,
         )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless, with background networking off."""
+    _ensure_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
