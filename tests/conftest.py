@@ -3,6 +3,8 @@
 Offers:
 
 - ``REPO_ROOT`` / ``repo_root``: the source tree's root folder (a :class:`pathlib.Path`).
+- ``listener``: a :class:`listener.Listener` on 127.0.0.1 recording every request it gets
+  (``.url``, ``.requests``), closed after the test.
 - ``use_resources(root)``: a fixture returning a function that points
   :func:`dhs_ai_kg.resources.resource_dir` at ``root`` (which holds ``ontology/``, ``data/``,
   ``queries/``) for the rest of the test, so code under test reads small fixture files instead
@@ -14,10 +16,11 @@ Offers:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from listener import Listener
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,3 +42,11 @@ def use_resources(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], Path]:
         return root
 
     return point_at
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    """An HTTP listener on 127.0.0.1 that records every request (nothing may reach it)."""
+    server = Listener()
+    yield server
+    server.close()

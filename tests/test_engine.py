@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from listener import Listener
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import RDFS, XSD
 
@@ -230,42 +228,7 @@ def test_lexer_measures_depth_and_paths():
     assert scan("SELECT * WHERE { ?s ?p '{{{{{' }").depth == 1
 
 
-class _Listener:
-    """An HTTP server on 127.0.0.1 recording every request it receives."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, str]] = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _record(self) -> None:
-                outer.requests.append((self.command, self.path))
-                self.send_response(500)
-                self.end_headers()
-
-            do_GET = do_POST = _record
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def listener() -> Iterator[_Listener]:
-    server = _Listener()
-    yield server
-    server.close()
-
-
-def test_the_listener_does_see_a_service_request_without_the_guard(listener: _Listener):
+def test_the_listener_does_see_a_service_request_without_the_guard(listener: Listener):
     """Control: pyoxigraph itself really sends the request (so the next test means something)."""
     import pyoxigraph as ox
 
@@ -285,14 +248,14 @@ def test_the_listener_does_see_a_service_request_without_the_guard(listener: _Li
     ],
 )
 def test_outbound_queries_are_refused_before_any_request(
-    engine: Engine, listener: _Listener, template: str
+    engine: Engine, listener: Listener, template: str
 ):
     with pytest.raises(QueryRefused):
         engine.query(template.format(url=listener.url))
     assert listener.requests == []
 
 
-def test_from_and_from_named_fetch_nothing(engine: Engine, listener: _Listener):
+def test_from_and_from_named_fetch_nothing(engine: Engine, listener: Listener):
     assert list(engine.query(f"SELECT * FROM <{listener.url}g> WHERE {{ ?s ?p ?o }}")) == []
     named = f"SELECT * FROM NAMED <{listener.url}g> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
     assert list(engine.query(named)) == []

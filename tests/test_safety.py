@@ -3,12 +3,9 @@ ETags, metrics and the access log — through the Flask test client."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import logging
 import os
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from dhs_ai_kg_server import create_app
 from dhs_ai_kg_server.execution import execute, execute_update, query_runner
 from flask import Flask
 from flask.testing import FlaskClient
+from listener import Listener
 from rdflib import Dataset
 
 from dhs_ai_kg.engine import Engine, Limits
@@ -60,43 +58,6 @@ def client(app: Flask) -> FlaskClient:
 
 def get(client: FlaskClient, query: str, **params: str):
     return client.get("/sparql", query_string={"query": query, **params})
-
-
-class Listener:
-    """An HTTP server on 127.0.0.1 (in a thread) recording every request it receives."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, str]] = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _record(self) -> None:
-                outer.requests.append((self.command, self.path))
-                self.send_response(500)
-                self.end_headers()
-
-            do_GET = do_POST = _record
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        self.server.timeout = 1
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    server = Listener()
-    yield server
-    server.close()
 
 
 # --- no outbound requests -------------------------------------------------------------------

@@ -52,20 +52,9 @@ def query_page_path(query: NamedQuery) -> str:
 
 def _describe(query: NamedQuery) -> dict[str, object]:
     return {
-        "name": query.name,
-        "question": query.question,
-        "parameters": [
-            {
-                "name": p.name,
-                "type": p.type,
-                "required": p.required,
-                "description": p.description,
-            }
-            for p in query.parameters
-        ],
+        **query.describe(),
         "url": public_url(f"/queries/{query.name}"),
         "queryPage": public_url(query_page_path(query)),
-        "text": query.text,
     }
 
 

@@ -30,28 +30,11 @@ def public_base() -> str:
     return str(base).rstrip("/") + "/"
 
 
-def _example(query: NamedQuery) -> dict[str, object]:
-    return {
-        "name": query.name,
-        "question": query.question,
-        "text": query.text,
-        "parameters": [
-            {
-                "name": p.name,
-                "type": p.type,
-                "required": p.required,
-                "description": p.description,
-            }
-            for p in query.parameters
-        ],
-    }
-
-
 def query_page() -> Response:
     """The query page; ``?query=`` (or ``?example=<name>``) is preloaded into the editor and run."""
     base = public_base()
     queries = named_queries()
-    examples = [_example(q) for q in queries.values()]
+    examples = [q.describe() for q in queries.values()]
     query = request.args.get("query", "")
     if not query and request.args.get("example") in queries:
         query = queries[request.args["example"]].text

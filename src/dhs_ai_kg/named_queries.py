@@ -89,6 +89,23 @@ class NamedQuery:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {p.name: p for p in self.parameters})
 
+    def describe(self) -> dict[str, object]:
+        """The query as plain data (name, question, text, parameters), e.g. for JSON."""
+        return {
+            "name": self.name,
+            "question": self.question,
+            "text": self.text,
+            "parameters": [
+                {
+                    "name": p.name,
+                    "type": p.type,
+                    "required": p.required,
+                    "description": p.description,
+                }
+                for p in self.parameters
+            ],
+        }
+
     def bind(self, raw: Mapping[str, str]) -> dict[str, Identifier]:
         """Typed bindings from string parameters (CLI/HTTP); unknown or missing ones fail."""
         values = {key.lstrip("?$"): value for key, value in raw.items()}
