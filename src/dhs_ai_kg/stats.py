@@ -1,46 +1,39 @@
 """VoID-style statistics of the dataset: triples per graph, subjects, entities, classes, properties.
 
 The counts are SPARQL aggregates run by pyoxigraph over the named graphs (the store's default
-graph is empty), so they mean exactly what the queries below say.
+graph is empty), so they mean exactly what the queries in ``sparql/stats-*.rq`` say.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 
 from .engine import Engine
-from .namespaces import GRAPH, KG
+from .namespaces import GRAPH
 from .validation import short
 
 __all__ = ["DatasetStats", "compute_stats"]
 
-_TRIPLES_PER_GRAPH = """
-SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g
-"""
-_TOTALS = """
-SELECT (COUNT(*) AS ?quads) (COUNT(DISTINCT ?s) AS ?subjects)
-       (COUNT(DISTINCT ?p) AS ?properties) WHERE { GRAPH ?g { ?s ?p ?o } }
-"""
-_DISTINCT_TRIPLES = """
-SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }
-"""
-#: Entities: subjects with an IRI in our resource space (``void:uriSpace``), a fixed constant.
-_ENTITIES = f"""
-SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
-  GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{KG}"))
-}}
-"""
-_CLASSES = """
-SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?class } }
-GROUP BY ?class ORDER BY DESC(?n) ?class
-"""
-_PROPERTIES = """
-SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ORDER BY DESC(?n) ?p
-"""
+_SPARQL = Path(__file__).parent / "sparql"
+
+
+def _query(name: str) -> str:
+    """The text of ``sparql/stats-<name>.rq`` (queries are data, shipped in the package)."""
+    return (_SPARQL / f"stats-{name}.rq").read_text(encoding="utf-8")
+
+
+_TRIPLES_PER_GRAPH = _query("triples-per-graph")
+_TOTALS = _query("totals")
+_DISTINCT_TRIPLES = _query("distinct-triples")
+#: Entities: subjects with an IRI in our resource space (``void:uriSpace``).
+_ENTITIES = _query("entities")
+_CLASSES = _query("classes")
+_PROPERTIES = _query("properties")
 
 
 @dataclass
