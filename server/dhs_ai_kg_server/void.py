@@ -2,7 +2,7 @@
 ``/dataset`` redirects there).
 
 Made from the graph: the hand-written metadata graph (title, licence, vocabularies, subsets),
-plus counts computed by the SPARQL files ``queries/void-*.rq`` — triples, entities, classes,
+plus the counts of ``dhs_ai_kg.stats.void_description`` — triples, entities, classes,
 properties, class and property partitions, triples per named graph, a ``void:Linkset`` per
 external dataset — plus the SPARQL endpoint and every dump of :mod:`.dumps` as a
 ``dcat:Distribution`` with media type, byte size and SHA-256 checksum. The counted part is
@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from dhs_ai_kg.engine import Engine
 from dhs_ai_kg.loading import bind_prefixes
 from dhs_ai_kg.namespaces import DATASET, GRAPH, VOID
+from dhs_ai_kg.stats import void_description
 
 from .dumps import Dump, current_dumps
 from .linked_data import (
@@ -27,7 +28,6 @@ from .linked_data import (
     SUFFIXES,
     TermView,
     alternates,
-    internal_query,
     negotiate,
     public_url,
     view,
@@ -40,24 +40,8 @@ bp = Blueprint("void", __name__)
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 
-#: The queries whose CONSTRUCTed triples make up the counted part of the description.
-VOID_QUERIES = tuple(
-    internal_query(name)
-    for name in ("void-metadata", "void-totals", "void-partitions", "void-subsets", "void-linksets")
-)
-
 _RDFLIB_NAMES = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "xml": "xml"}
 _KEY = "dhs_ai_kg.void"
-
-
-def counted_description(engine: Engine) -> Graph:
-    """The metadata graph plus every count of ``queries/void-*.rq`` over ``engine``'s data."""
-    graph = bind_prefixes(Graph())
-    graph.bind("spdx", SPDX)
-    for query in VOID_QUERIES:
-        for triple in engine.query(query.text):
-            graph.add(triple)  # type: ignore[arg-type]
-    return graph
 
 
 def _distribution(graph: Graph, owner: URIRef, dump: Dump) -> None:
@@ -82,8 +66,8 @@ def _distribution(graph: Graph, owner: URIRef, dump: Dump) -> None:
 def description(engine: Engine, dumps: dict[str, Dump]) -> Graph:
     """The full description: the counted part, the endpoint, and every dump."""
     counted: Graph | None = current_app.extensions.get(_KEY)
-    if counted is None:
-        counted = current_app.extensions[_KEY] = counted_description(engine)
+    if counted is None:  # computed once per app: the dataset is read-only
+        counted = current_app.extensions[_KEY] = void_description(engine)
     graph = bind_prefixes(Graph())
     graph.bind("spdx", SPDX)
     for triple in counted:

@@ -1,7 +1,10 @@
-"""VoID-style statistics of the dataset: triples per graph, subjects, entities, classes, properties.
+"""VoID statistics of the dataset, computed once for the CLI and the server alike.
 
-The counts are SPARQL aggregates run by pyoxigraph over the named graphs (the store's default
-graph is empty), so they mean exactly what the queries in ``sparql/stats-*.rq`` say.
+:func:`void_description` runs ``sparql/void-*.rq`` (CONSTRUCT queries) over the data: the
+hand-written metadata graph plus triples, entities, distinct subjects and objects, classes,
+properties, class and property partitions, triples per named graph and a ``void:Linkset`` per
+external dataset. :func:`compute_stats` reads ``dhs-ai-kg stats``'s numbers from that same
+graph, so the command and ``/.well-known/void`` cannot disagree.
 """
 
 from __future__ import annotations
@@ -10,30 +13,33 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
-from rdflib import Dataset, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from .engine import Engine
-from .namespaces import GRAPH
+from .loading import bind_prefixes
+from .named_queries import NamedQuery, parse_named_query
+from .namespaces import DATASET, GRAPH, VOID
 from .validation import short
 
-__all__ = ["DatasetStats", "compute_stats"]
+__all__ = ["VOID_QUERIES", "DatasetStats", "compute_stats", "void_description"]
 
 _SPARQL = Path(__file__).parent / "sparql"
 
+#: The queries whose CONSTRUCTed triples make up the counted dataset description.
+VOID_QUERIES: tuple[NamedQuery, ...] = tuple(
+    parse_named_query(_SPARQL / f"void-{name}.rq")
+    for name in ("metadata", "totals", "partitions", "subsets", "linksets")
+)
 
-def _query(name: str) -> str:
-    """The text of ``sparql/stats-<name>.rq`` (queries are data, shipped in the package)."""
-    return (_SPARQL / f"stats-{name}.rq").read_text(encoding="utf-8")
 
-
-_TRIPLES_PER_GRAPH = _query("triples-per-graph")
-_TOTALS = _query("totals")
-_DISTINCT_TRIPLES = _query("distinct-triples")
-#: Entities: subjects with an IRI in our resource space (``void:uriSpace``).
-_ENTITIES = _query("entities")
-_CLASSES = _query("classes")
-_PROPERTIES = _query("properties")
+def void_description(engine: Engine) -> Graph:
+    """The metadata graph plus every count of ``sparql/void-*.rq`` over ``engine``'s data."""
+    graph = bind_prefixes(Graph())
+    for query in VOID_QUERIES:
+        for triple in engine.query(query.text):
+            graph.add(triple)  # type: ignore[arg-type]
+    return graph
 
 
 @dataclass
@@ -42,7 +48,6 @@ class DatasetStats:
 
     graphs: dict[str, int] = field(default_factory=dict)
     triples: int = 0
-    distinct_triples: int = 0
     distinct_subjects: int = 0
     entities: int = 0
     classes: dict[str, int] = field(default_factory=dict)
@@ -67,7 +72,6 @@ class DatasetStats:
 
         summary = [
             ("triples (sum over graphs)", self.triples),
-            ("distinct triples", self.distinct_triples),
             ("distinct subjects", self.distinct_subjects),
             ("entities (kg: IRIs)", self.entities),
             ("classes", len(self.classes)),
@@ -80,29 +84,34 @@ class DatasetStats:
         return "\n".join(lines)
 
 
-def _int(term: ox.Literal | None) -> int:
-    return int(term.value) if term is not None else 0
+def _int(graph: Graph, subject: Node, predicate: URIRef) -> int:
+    value = graph.value(subject, predicate)
+    return int(value) if isinstance(value, Literal) else 0
 
 
-def _select(store: ox.Store, query: str) -> list[ox.QuerySolution]:
-    result = store.query(query)
-    assert isinstance(result, ox.QuerySolutions)
-    return list(result)
+def _partitions(graph: Graph, kind: str, key: URIRef, count: URIRef) -> dict[str, int]:
+    """``{term IRI: count}`` of the class or property partitions, largest first."""
+    parts = {
+        str(graph.value(part, key)): _int(graph, part, count)
+        for part in graph.objects(DATASET, VOID[kind])
+    }
+    return dict(sorted(parts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def compute_stats(dataset: Dataset) -> DatasetStats:
     """Count the dataset's triples per graph, subjects, entities, classes and properties."""
-    store = Engine.from_dataset(dataset).store
-    stats = DatasetStats()
-    for row in _select(store, _TRIPLES_PER_GRAPH):
-        iri = row["g"].value
-        name = iri[len(str(GRAPH)) :] if iri.startswith(str(GRAPH)) else iri
-        stats.graphs[name] = _int(row["n"])
-    totals = _select(store, _TOTALS)[0]
-    stats.triples = _int(totals["quads"])
-    stats.distinct_subjects = _int(totals["subjects"])
-    stats.distinct_triples = _int(_select(store, _DISTINCT_TRIPLES)[0]["n"])
-    stats.entities = _int(_select(store, _ENTITIES)[0]["n"])
-    stats.classes = {row["class"].value: _int(row["n"]) for row in _select(store, _CLASSES)}
-    stats.properties = {row["p"].value: _int(row["n"]) for row in _select(store, _PROPERTIES)}
-    return stats
+    void = void_description(Engine.from_dataset(dataset))
+    graphs = {
+        str(g)[len(str(GRAPH)) :] if str(g).startswith(str(GRAPH)) else str(g): _int(
+            void, g, VOID.triples
+        )
+        for g in void.objects(DATASET, VOID.subset)
+    }
+    return DatasetStats(
+        graphs={name: n for name, n in sorted(graphs.items()) if n},
+        triples=_int(void, DATASET, VOID.triples),
+        distinct_subjects=_int(void, DATASET, VOID.distinctSubjects),
+        entities=_int(void, DATASET, VOID.entities),
+        classes=_partitions(void, "classPartition", VOID["class"], VOID.entities),
+        properties=_partitions(void, "propertyPartition", VOID.property, VOID.triples),
+    )
