@@ -58,14 +58,15 @@ RUNNER_KEY = "dhs_ai_kg.query_runner"
 
 @dataclass(frozen=True)
 class Answer:
-    """A serialized query answer: its kind, format, body and row count (None for ASK)."""
+    """A serialized query answer: its kind, format, body and row count (None for ASK).
+
+    Never cut: a result over the row cap is refused (TooManyRows) instead.
+    """
 
     kind: AnswerKind
     format: OutputFormat
     body: bytes
     rows: int | None
-    #: Always False: a result over the row cap is refused (TooManyRows), never cut.
-    truncated: bool = False
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,6 @@ results go to stdout, diagnostics to stderr.
 """
 
 QUERY_FORMATS = ("table", "json", "csv", "tsv", "xml", "turtle", "nt", "jsonld")
-SELECT_FORMATS = ("table", "json", "csv", "tsv", "xml")
-GRAPH_FORMATS = ("turtle", "nt", "jsonld", "xml")
 
 
 class CliError(Exception):
@@ -458,10 +456,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, DataFileError, ExportError, FileNotFoundError) as exc:
         _say(sys.stderr, f"dhs-ai-kg {args.command}: error: {exc}")
         return EXIT_ERROR
-
-
-def _json_dump(data: object) -> str:
-    return json.dumps(data, indent=2) + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover
