@@ -229,24 +229,51 @@ def test_serve_passes_options_to_the_server(capsys, monkeypatch):
     import dhs_ai_kg_server
 
     calls = []
-    monkeypatch.setattr(dhs_ai_kg_server, "run", lambda **kw: calls.append(kw), raising=False)
-    code = main(["serve", "--host", "127.0.0.1", "--port", "8123", "--workers", "3"])
-    assert code == 0
-    assert len(calls) == 1
-    config = calls[0].pop("app_config")
-    assert calls == [{"host": "127.0.0.1", "port": 8123, "workers": 3}]
+    monkeypatch.setattr(
+        dhs_ai_kg_server, "run", lambda *a, **kw: calls.append((a, kw)), raising=False
+    )
+    assert main(["serve", "--host", "127.0.0.1", "--port", "8123"]) == 0
+    (listen, front), kwargs = calls[0]
+    config = kwargs["app_config"]
+    assert (listen.host, listen.port, listen.header_timeout) == ("127.0.0.1", 8123, 5.0)
+    assert (front.threads, front.queue, front.max_body) == (4, 32, 1024 * 1024)
+    assert front.public_base == "http://127.0.0.1:8123/" and not front.trust_proxy
     assert config["QUERY_TIMEOUT"] == 10 and config["MAX_ROWS"] == 10000
-    assert config["SERVICE_ALLOWLIST"] == [] and config["UPDATE_TOKEN"] is None
+    assert config["SERVICE_ALLOWLIST"] == [] and "UPDATE_TOKEN" not in config
+    assert config["QUERY_MEMORY"] == 512 * 1024 * 1024
     calls.clear()
-    monkeypatch.setenv("DHS_AI_KG_TOKEN", "t0ken")
-    argv = ["serve", "--workers", "1", "--timeout", "2.5", "--max-rows", "7", "--max-body", "99"]
+    argv = ["serve", "--timeout", "2.5", "--max-rows", "7", "--max-body", "99"]
     argv += ["--service-allow", "a.example", "--service-allow", "b.example"]
-    assert main([*argv, "--update-token-env", "DHS_AI_KG_TOKEN"]) == 0
-    config = calls[0]["app_config"]
+    argv += ["--threads", "3", "--queue", "0", "--query-processes", "1", "--query-memory", "64"]
+    argv += ["--public-base", "https://kg.example/x/", "--body-timeout", "3"]
+    assert main(argv) == 0
+    (listen, front), kwargs = calls[0]
+    config = kwargs["app_config"]
     limits = (config["QUERY_TIMEOUT"], config["MAX_ROWS"], config["MAX_CONTENT_LENGTH"])
     assert limits == (2.5, 7, 99)
     assert config["SERVICE_ALLOWLIST"] == ["a.example", "b.example"]
-    assert config["UPDATE_TOKEN"] == "t0ken"
+    assert (config["QUERY_PROCESSES"], config["QUERY_MEMORY"]) == (1, 64 * 1024 * 1024)
+    assert (front.threads, front.queue, front.max_body, front.body_timeout) == (3, 0, 99, 3.0)
+    assert front.public_base == "https://kg.example/x/"
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--update-token-env", "X"],  # updates are gone (decision 5)
+        ["--workers", "2"],  # one process: granian's front and the query pool
+        ["--threads", "0"],
+        ["--queue", "-1"],
+        ["--query-memory", "0"],
+        ["--timeout", "0"],
+        ["--public-base", "ftp://x/"],
+    ],
+)
+def test_serve_refuses_bad_or_removed_flags(flags, monkeypatch):
+    import dhs_ai_kg_server
+
+    monkeypatch.setattr(dhs_ai_kg_server, "run", lambda *a, **kw: None, raising=False)
+    assert main(["serve", *flags]) == 2
 
 
 # --- the core library never imports Flask -------------------------------------------------

@@ -283,13 +283,13 @@ def test_service_description_says_what_the_endpoint_does(client):
 
 def test_service_description_follows_config():
     app = create_app(
-        {"PUBLIC_BASE": "https://kg.example/", "UPDATE_TOKEN": "t", "SERVICE_ALLOWLIST": ["x"]},
+        {"PUBLIC_BASE": "https://kg.example/", "SERVICE_ALLOWLIST": ["x"]},
         engine=w3c_engine(),
     )
     response = app.test_client().get("/sparql", headers={"Accept": "application/ld+json"})
     graph = Graph().parse(data=response.data, format="json-ld")
     service = graph.value(predicate=SD.endpoint, object=URIRef("https://kg.example/sparql"))
-    assert (service, SD.supportedLanguage, SD.SPARQL11Update) in graph
+    assert (service, SD.supportedLanguage, SD.SPARQL11Update) not in graph  # read-only
     assert (service, SD.feature, SD.BasicFederatedQuery) in graph
 
 
@@ -329,26 +329,16 @@ ASK_INSERTED = f"ASK {{ <{DATA}data0.rdf> <http://e/p> 1 }}"
 
 
 @pytest.mark.parametrize("form", ["direct", "form"])
-def test_update_with_the_operator_token_is_applied(form):
+def test_no_token_enables_update(form):
+    # Update was removed (decision 5): whatever the config or the Authorization header says.
     client = create_app({"UPDATE_TOKEN": "s3cret"}, engine=w3c_engine()).test_client()
     auth = {"Authorization": "Bearer s3cret"}
     if form == "direct":
         send = {"data": INSERT.encode(), "content_type": "application/sparql-update"}
     else:
         send = {"data": {"update": INSERT}}
-    assert client.post("/sparql", **send).status_code == 403  # no token
-    assert client.post("/sparql", headers=auth, **send).status_code == 204
+    assert client.post("/sparql", **send).status_code == 403
+    response = client.post("/sparql", headers=auth, **send)
+    assert response.status_code == 403 and "read-only" in response.text
     response = client.get("/sparql", query_string={"query": ASK_INSERTED})
-    assert json.loads(response.text)["boolean"] is True
-
-
-def test_update_dataset_parameters_are_refused_clearly():
-    client = create_app({"UPDATE_TOKEN": "t"}, engine=w3c_engine()).test_client()
-    response = client.post(
-        "/sparql",
-        query_string={"using-graph-uri": f"{DATA}data1.rdf"},
-        data=INSERT.encode(),
-        content_type="application/sparql-update",
-        headers={"Authorization": "Bearer t"},
-    )
-    assert response.status_code == 400 and "using-graph-uri" in response.text
+    assert json.loads(response.text)["boolean"] is False

@@ -9,6 +9,7 @@ from flask import Flask, Response
 from dhs_ai_kg.engine import Engine
 
 from . import dumps, edge, errors, linked_data, queries_api, sparql, ui, void
+from .state import default_engine, init_app
 
 #: Defaults; any key can be overridden through ``create_app(config=...)``.
 DEFAULTS: dict[str, object] = {
@@ -18,17 +19,14 @@ DEFAULTS: dict[str, object] = {
     "QUERY_TIMEOUT": 10,  # seconds a query may run; more → the work is killed, 503
     "MAX_ROWS": 10000,  # most rows (or triples) in an answer; more → 422, never a cut body
     "SERVICE_ALLOWLIST": [],  # hosts SERVICE / FROM may name; empty: no outbound at all
-    "UPDATE_TOKEN": None,  # bearer token that enables SPARQL Update; None: read-only (403)
+    "MAX_ANSWER_BYTES": 16 * 1024 * 1024,  # most bytes in an answer; more → 422, never cut
     "PUBLIC_BASE": None,  # base URL for links; None: derived from the request's host
-    "QUERY_ISOLATION": "process",  # "process": killable child per worker; "inline": no timeout
+    "QUERY_ISOLATION": "process",  # "process": the query pool; "inline": no time bound
+    "QUERY_PROCESSES": 2,  # query processes in the pool
+    "QUERY_MEMORY": 512 * 1024 * 1024,  # bytes of memory one query may use; more → 422
 }
 
-
-def default_engine() -> Engine:
-    """An engine over the packaged dataset (``dhs_ai_kg.loading.load_dataset``)."""
-    from dhs_ai_kg.loading import load_dataset
-
-    return Engine.from_dataset(load_dataset())
+__all__ = ["DEFAULTS", "create_app", "default_engine"]
 
 
 def create_app(config: Mapping[str, object] | None = None, engine: Engine | None = None) -> Flask:
@@ -36,7 +34,7 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
     app = Flask(__name__)
     app.config.update(DEFAULTS)
     app.config.update(dict(config or {}))
-    app.extensions["dhs_ai_kg.engine"] = engine if engine is not None else default_engine()
+    init_app(app, engine)
     errors.register(app)
     edge.install(app)
     app.register_blueprint(sparql.bp)
@@ -47,7 +45,7 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
     app.register_blueprint(queries_api.bp)
 
     @app.get("/healthz")
-    def healthz() -> Response:
+    def healthz() -> Response:  # the server's front answers it first; this is for tests/tools
         return Response("ok\n", 200, content_type="text/plain; charset=utf-8")
 
     return app

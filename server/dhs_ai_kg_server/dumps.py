@@ -13,14 +13,14 @@ import hashlib
 import threading
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 from rdflib import Dataset
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from dhs_ai_kg.export import FORMATS, RdfFormat, export, graph_names
 
-from .sparql import current_engine
+from .state import state
 
 bp = Blueprint("dumps", __name__)
 
@@ -76,13 +76,13 @@ def build_dumps(dataset: Dataset) -> dict[str, Dump]:
 
 def current_dumps() -> dict[str, Dump]:
     """This app's dumps, serialized on first use and kept (the dataset is read-only)."""
-    dumps: dict[str, Dump] | None = current_app.extensions.get(_KEY)
+    dumps: dict[str, Dump] | None = state().derived.get(_KEY)
     if dumps is None:
         with _LOCK:
-            dumps = current_app.extensions.get(_KEY)
+            dumps = state().derived.get(_KEY)
             if dumps is None:
-                dumps = build_dumps(current_engine().dataset)
-                current_app.extensions[_KEY] = dumps
+                dumps = build_dumps(state().dataset)
+                state().derived[_KEY] = dumps
     return dumps
 
 

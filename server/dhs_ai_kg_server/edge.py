@@ -21,11 +21,11 @@ import os
 import time
 from datetime import UTC, datetime
 
-import pyoxigraph as ox
 from flask import Flask, Response, current_app, g, request
 
 from .errors import request_id
 from .metrics import Metrics
+from .state import KEY, state
 
 access_log = logging.getLogger("dhs_ai_kg.access")
 
@@ -33,31 +33,16 @@ ALLOW_METHODS = "GET, POST, OPTIONS"
 ALLOW_HEADERS = "Content-Type, Accept, Authorization"
 EXPOSE_HEADERS = "X-Request-Id, X-Result-Limit, ETag, Retry-After, Link, Content-Disposition"
 NO_ETAG = frozenset({"/healthz", "/metrics"})
-VERSION_KEY = "dhs_ai_kg.dataset_version"
-METRICS_KEY = "dhs_ai_kg.metrics"
-
-
-def dataset_version(app: Flask) -> str:
-    """A hash of the store's N-Quads (sorted lines), computed once (again after an update)."""
-    version: str | None = app.extensions.get(VERSION_KEY)
-    if version is None:
-        store: ox.Store = app.extensions["dhs_ai_kg.engine"].store
-        dump = store.dump(format=ox.RdfFormat.N_QUADS) or b""
-        version = hashlib.sha256(b"\n".join(sorted(dump.splitlines()))).hexdigest()[:32]
-        app.extensions[VERSION_KEY] = version
-    return version
 
 
 def metrics(app: Flask) -> Metrics:
     """The app's metrics."""
-    found: Metrics = app.extensions[METRICS_KEY]
+    found: Metrics = app.extensions[KEY].metrics
     return found
 
 
 def install(app: Flask) -> None:
     """Install the hooks above and ``/metrics`` on ``app``."""
-    app.extensions[METRICS_KEY] = Metrics()
-    dataset_version(app)
     app.before_request(_start)
     app.after_request(_observe)  # registered first, so it runs last: sees the final status
     app.after_request(_etag)
@@ -103,7 +88,7 @@ def _etag(response: Response) -> Response:
         or response.is_streamed
     ):
         return response
-    key = "\n".join((dataset_version(current_app), request.url, response.content_type or ""))
+    key = "\n".join((state().version, request.url, response.content_type or ""))
     response.set_etag(hashlib.sha256(key.encode()).hexdigest()[:32], weak=True)
     response.make_conditional(request)  # → 304 on a matching If-None-Match; same object
     return response

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import BadRequest, HTTPException, NotAcceptable
@@ -18,12 +17,22 @@ from dhs_ai_kg.engine import (
     QueryTooComplex,
     UpdateRefused,
 )
+from dhs_ai_kg.execution import (
+    FormatUnavailable,
+    LimitExceeded,
+    PoolBusy,
+    QueryCrashed,
+    QueryTimeout,
+    ServiceFailed,
+)
 from dhs_ai_kg.named_queries import NamedQueryError
 
 log = logging.getLogger("dhs_ai_kg_server")
 
 #: Status for each of the core's exceptions (first match in order wins).
 STATUSES: tuple[tuple[type[Exception], int], ...] = (
+    (LimitExceeded, 422),  # rows, bytes, memory (QueryTimeout has its own handler: 503)
+    (ServiceFailed, 502),
     (OutboundRefused, 400),
     (UpdateRefused, 403),
     (QuerySyntaxError, 400),
@@ -56,55 +65,6 @@ class UnknownFormat(BadRequest):
         return (type(self), self.args_)
 
 
-class TooManyRows(HTTPException):
-    """422: the result has more rows than MAX_ROWS; never sent cut short."""
-
-    code = 422
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            f"the result has more than {limit} rows, the most this endpoint returns; "
-            f"add LIMIT {limit} (and OFFSET to page through) to the query"
-        )
-        self.limit = limit
-
-    def __reduce__(self) -> tuple[type, tuple[int]]:
-        return (type(self), (self.limit,))
-
-
-class QueryTimeout(HTTPException):
-    """503: the query ran past QUERY_TIMEOUT; its process was killed."""
-
-    code = 503
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(
-            f"the query ran longer than {seconds:g} s, this endpoint's limit, and was stopped; "
-            "simplify it (fewer joins, a LIMIT) and try again"
-        )
-        self.seconds = seconds
-
-    def __reduce__(self) -> tuple[type, tuple[float]]:
-        return (type(self), (self.seconds,))
-
-    def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
-        """Plus ``Retry-After``."""
-        return [*super().get_headers(*args, **kwargs), ("Retry-After", "1")]
-
-
-class QueryCrashed(HTTPException):
-    """500: the query process died (e.g. SIGSEGV) on this query; the server lives on."""
-
-    code = 500
-
-    def __init__(self, exitcode: int | None) -> None:
-        super().__init__("the query engine crashed on this query; the crash was logged")
-        self.exitcode = exitcode
-
-    def __reduce__(self) -> tuple[type, tuple[int | None]]:
-        return (type(self), (self.exitcode,))
-
-
 def text_response(message: str, status: int) -> Response:
     """A plain-text error body (one line, newline-terminated)."""
     return Response(message.rstrip("\n") + "\n", status, content_type="text/plain; charset=utf-8")
@@ -124,6 +84,8 @@ def register(app: Flask) -> None:
     app.register_error_handler(QueryError, _typed(400))
     app.register_error_handler(QueryCrashed, _crashed)
     app.register_error_handler(QueryTimeout, _timed_out)
+    app.register_error_handler(PoolBusy, _busy)
+    app.register_error_handler(FormatUnavailable, _format_unavailable)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _unexpected)
 
@@ -157,7 +119,17 @@ def _crashed(exc: QueryCrashed) -> Response:
         request.path,
         rid,
     )
-    return text_response(f"500 Internal Server Error: {exc.description} (request id {rid})", 500)
+    return text_response(
+        "500 Internal Server Error: the query engine crashed on this query; the crash was "
+        f"logged (request id {rid})",
+        500,
+    )
+
+
+def _retry_later(message: str) -> Response:
+    response = text_response(message, 503)
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 def _timed_out(exc: QueryTimeout) -> Response:
@@ -168,7 +140,20 @@ def _timed_out(exc: QueryTimeout) -> Response:
         request.path,
         request_id(),
     )
-    return _http(exc)
+    return _retry_later(
+        f"503 Service Unavailable: {exc}; simplify it (fewer joins, a LIMIT) and try again"
+    )
+
+
+def _format_unavailable(exc: FormatUnavailable) -> Response:
+    """406 (no acceptable type) or 400 (an unknown ``format=``), as if raised here."""
+    if exc.media_types is None:
+        return _http(BadRequest(exc.message))
+    return _http(NoAcceptableFormat(exc.media_types))
+
+
+def _busy(exc: PoolBusy) -> Response:
+    return _retry_later(f"503 Service Unavailable: {exc}")
 
 
 def _unexpected(exc: Exception) -> Response:

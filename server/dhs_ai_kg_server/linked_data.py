@@ -24,6 +24,7 @@ from dhs_ai_kg.resources import ontology_file, resource_dir
 from .errors import NoAcceptableFormat
 from .negotiation import choose
 from .sparql import current_engine
+from .state import state
 
 bp = Blueprint("linked_data", __name__)
 
@@ -92,7 +93,7 @@ def curie(iri: str) -> str:
 
 def public_url(path: str) -> str:
     """The absolute URL of a local ``path`` (``PUBLIC_BASE`` if set, else the request host)."""
-    base = current_app.config.get("PUBLIC_BASE") or request.host_url
+    base = current_app.config.get("PUBLIC_BASE") or request.url_root
     return str(base).rstrip("/") + path
 
 
@@ -213,7 +214,7 @@ class Resource:
 
 def our_resources() -> list[Resource]:
     """Every resource under ``BASE/id/`` (from ``queries/resources.rq``), cached per app."""
-    cached: list[Resource] | None = current_app.extensions.get(_RESOURCES)
+    cached: list[Resource] | None = state().derived.get(_RESOURCES)
     if cached is None:
         classes: dict[str, list[str]] = {}
         labels: dict[str, str | None] = {}
@@ -225,7 +226,7 @@ def our_resources() -> list[Resource]:
             if labels.get(iri) is None:
                 labels[iri] = str(label) if label is not None else None
         cached = [Resource(i, tuple(c), labels.get(i)) for i, c in sorted(classes.items())]
-        current_app.extensions[_RESOURCES] = cached
+        state().derived[_RESOURCES] = cached
     return cached
 
 
@@ -422,12 +423,12 @@ def ontology(suffix: str = "") -> Response:
     fmt = negotiate(SUFFIXES.get(suffix))
     graph = ontology_graph()
     if fmt is HTML:
-        body: str | None = current_app.extensions.get(_ONTOLOGY_PAGE)
+        body: str | None = state().derived.get(_ONTOLOGY_PAGE)
         if body is None:
             body = render_template(
                 "ontology.html", alternates=alternates("/ontology"), **ontology_page(graph)
             )
-            current_app.extensions[_ONTOLOGY_PAGE] = body
+            state().derived[_ONTOLOGY_PAGE] = body
         return _html(body, "/ontology")
     return _rdf(graph.serialize(format=_RDFLIB_NAMES[fmt.name]), fmt, "/ontology")
 
@@ -451,7 +452,7 @@ def ontology_version(version: str) -> Response:
 def named_graph(name: str) -> Response:
     """One named graph, whole (``BASE/graph/<name>``)."""
     name, forced = _split_suffix(name)
-    dataset = current_engine().dataset
+    dataset = state().dataset
     names = graph_names(dataset)
     if name not in names:
         return not_found(f"{BASE}graph/{name}", {f"/graph/{n}": n for n in names})

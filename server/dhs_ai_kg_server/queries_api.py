@@ -15,17 +15,18 @@ import json
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier
 from werkzeug.exceptions import BadRequest, NotFound
 
 from dhs_ai_kg.engine import FORMATS, OutputFormat
-from dhs_ai_kg.named_queries import NamedQuery, find, load_named_queries
+from dhs_ai_kg.named_queries import NamedQuery, find
 
 from .execution import execute
 from .linked_data import TermView, prefers_html, public_url, view
 from .negotiation import choose
+from .state import state
 
 bp = Blueprint("queries_api", __name__)
 
@@ -39,9 +40,7 @@ _READABLE = "application/sparql-results+json, text/turtle"
 
 def named_queries() -> dict[str, NamedQuery]:
     """The packaged named queries, parsed and checked once per app."""
-    queries: dict[str, NamedQuery] | None = current_app.extensions.get(_KEY)
-    if queries is None:
-        queries = current_app.extensions[_KEY] = load_named_queries()
+    queries: dict[str, NamedQuery] = state().queries
     return queries
 
 

@@ -10,9 +10,8 @@ How a request is read (https://www.w3.org/TR/sparql11-protocol/):
 - Missing or blank query, or more than one ``query`` → 400; a body of another media type (or
   none) → 415, and so does a ``charset`` other than UTF-8; a body that is not UTF-8 → 400;
   other methods → 405 with ``Allow``.
-- Updates (``update=`` in a form, or an ``application/sparql-update`` body) go to
-  ``execution.execute_update``: refused with 403 (read-only) unless the operator set
-  ``UPDATE_TOKEN`` and the request carries it. An update sent by GET → 400.
+- Updates (``update=`` in a form, or an ``application/sparql-update`` body) are refused with
+  403: the dataset is read-only (the update is not even scanned). An update by GET → 400.
 - ``GET /sparql`` with no query: the service description (Turtle, N-Triples, JSON-LD or
   RDF/XML by ``Accept`` or ``format=``); a client that prefers ``text/html`` gets the query page.
   So does a browser's ``GET /sparql?query=…`` without ``format=`` (its ``Accept`` puts
@@ -38,6 +37,7 @@ from dhs_ai_kg.engine import CONSTRUCT_FORMATS, GRAPH_FORMATS, RESULTS_FORMATS, 
 from . import execution
 from .negotiation import format_name, prefers_html
 from .service_description import DatasetCounts, count, serialize, service_description
+from .state import state
 
 __all__ = ["Operation", "bp", "current_engine", "endpoint_url", "read_operation"]
 
@@ -55,8 +55,6 @@ ANSWER_FORMATS = {
     **{f"results-{n}": f for n, f in RESULTS_FORMATS.items()},
     **{f"graph-{n}": f for n, f in CONSTRUCT_FORMATS.items()},
 }
-
-_COUNTS = "dhs_ai_kg.service_description.counts"
 
 
 def current_engine() -> Engine:
@@ -161,10 +159,7 @@ def endpoint_url() -> str:
 
 
 def _counts() -> DatasetCounts:
-    counts: DatasetCounts | None = current_app.extensions.get(_COUNTS)
-    if counts is None:
-        counts = current_app.extensions[_COUNTS] = count(current_engine().dataset)
-    return counts
+    return state().cached("service-description-counts", lambda: count(state().dataset))
 
 
 def _query_page() -> Response | None:
@@ -189,7 +184,7 @@ def describe(wanted: str | None) -> Response:
     graph = service_description(
         endpoint_url(),
         _counts(),
-        update=bool(config.get("UPDATE_TOKEN")),
+        update=False,
         federated=bool(config.get("SERVICE_ALLOWLIST")),
     )
     response = Response(serialize(graph, fmt), 200, content_type=fmt.content_type)
@@ -198,12 +193,8 @@ def describe(wanted: str | None) -> Response:
 
 
 def _run_update(operation: Operation) -> Response:
-    """Hand an update to ``execution.execute_update`` (403 unless the operator's token)."""
-    return execution.execute_update(
-        operation.text,
-        using_graphs=list(operation.default_graphs) or None,
-        using_named_graphs=list(operation.named_graphs) or None,
-    )
+    """Refuse an update: 403, the dataset is read-only."""
+    raise execution.refuse_update()
 
 
 @bp.route("/sparql", methods=["GET", "POST"])

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 
 from dhs_ai_kg.engine import FORMATS
-from dhs_ai_kg.named_queries import NamedQuery, load_named_queries
+from dhs_ai_kg.named_queries import NamedQuery
 from dhs_ai_kg.namespaces import BASE, PREFIXES
+
+from .state import state
 
 bp = Blueprint("ui", __name__)
 
@@ -18,15 +20,13 @@ EDITOR = {"name": "@zazuko/yasqe", "version": "4.6.2"}
 
 def named_queries() -> dict[str, NamedQuery]:
     """The packaged named queries, loaded once per app."""
-    queries: dict[str, NamedQuery] | None = current_app.extensions.get(_QUERIES)
-    if queries is None:
-        queries = current_app.extensions[_QUERIES] = load_named_queries()
+    queries: dict[str, NamedQuery] = state().queries
     return queries
 
 
 def public_base() -> str:
     """The root URL links are built on: ``PUBLIC_BASE`` if configured, else the request's host."""
-    base = current_app.config.get("PUBLIC_BASE") or request.host_url
+    base = current_app.config.get("PUBLIC_BASE") or request.url_root
     return str(base).rstrip("/") + "/"
 
 

@@ -11,7 +11,7 @@ computed once per app; the URLs follow the host serving it (or ``PUBLIC_BASE``).
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, render_template
+from flask import Blueprint, Response, redirect, render_template
 from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS
 from rdflib.term import Node
@@ -34,6 +34,7 @@ from .linked_data import (
     with_alternates,
 )
 from .sparql import current_engine
+from .state import state
 
 bp = Blueprint("void", __name__)
 
@@ -65,9 +66,9 @@ def _distribution(graph: Graph, owner: URIRef, dump: Dump) -> None:
 
 def description(engine: Engine, dumps: dict[str, Dump]) -> Graph:
     """The full description: the counted part, the endpoint, and every dump."""
-    counted: Graph | None = current_app.extensions.get(_KEY)
+    counted: Graph | None = state().derived.get(_KEY)
     if counted is None:  # computed once per app: the dataset is read-only
-        counted = current_app.extensions[_KEY] = void_description(engine)
+        counted = state().derived[_KEY] = void_description(engine)
     graph = bind_prefixes(Graph())
     graph.bind("spdx", SPDX)
     for triple in counted:

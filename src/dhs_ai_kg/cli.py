@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -285,35 +284,52 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    try:
-        from dhs_ai_kg_server import run  # Flask lives in the server package only
+    try:  # Flask and granian live in the server package only
+        from dhs_ai_kg_server import FrontConfig, Listen, run
     except ImportError as exc:
         raise CliError(f"the server package is not available: {exc}") from exc
-    token: str | None = None
-    if args.update_token_env:
-        token = os.environ.get(args.update_token_env) or None
-        if token is None:
-            raise CliError(f"--update-token-env: ${args.update_token_env} is unset or empty")
-        if args.workers != 1:
-            raise CliError(
-                "--update-token-env needs --workers 1: an update changes the serving "
-                "process's in-memory store, which workers do not share"
-            )
-    for name, value in (("--workers", args.workers), ("--max-body", args.max_body)):
+    for name, value in (
+        ("--max-body", args.max_body),
+        ("--threads", args.threads),
+        ("--query-processes", args.query_processes),
+        ("--query-memory", args.query_memory),
+        ("--max-answer-bytes", args.max_answer_bytes),
+    ):
         if value < 1:
             raise CliError(f"{name} must be at least 1")
-    if args.timeout <= 0 or args.max_rows < 0:
-        raise CliError("--timeout must be positive and --max-rows not negative")
+    if min(args.timeout, args.header_timeout, args.body_timeout) <= 0 or args.max_rows < 0:
+        raise CliError("timeouts must be positive and --max-rows not negative")
+    if args.queue < 0:
+        raise CliError("--queue must not be negative")
+    public_base = args.public_base or f"http://{_url_host(args.host)}:{args.port}/"
+    if not public_base.startswith(("http://", "https://")):
+        raise CliError("--public-base must be an http:// or https:// URL")
     config: dict[str, object] = {
         "QUERY_TIMEOUT": args.timeout,
         "MAX_ROWS": args.max_rows,
+        "MAX_ANSWER_BYTES": args.max_answer_bytes,
         "MAX_CONTENT_LENGTH": args.max_body,
         "MAX_FORM_MEMORY_SIZE": args.max_body,
         "SERVICE_ALLOWLIST": list(args.service_allow or []),
-        "UPDATE_TOKEN": token,
+        "QUERY_PROCESSES": args.query_processes,
+        "QUERY_MEMORY": args.query_memory * 1024 * 1024,
     }
-    run(host=args.host, port=args.port, workers=args.workers, app_config=config)
+    front = FrontConfig(
+        threads=args.threads,
+        queue=args.queue,
+        max_body=args.max_body,
+        body_timeout=args.body_timeout,
+        public_base=None if args.trust_proxy and not args.public_base else public_base,
+        trust_proxy=args.trust_proxy,
+    )
+    listen = Listen(host=args.host, port=args.port, header_timeout=args.header_timeout)
+    run(listen, front, app_config=config)
     return EXIT_OK
+
+
+def _url_host(host: str) -> str:
+    """``host`` as it is written in a URL (IPv6 addresses in brackets)."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 # --- parser -------------------------------------------------------------------------------
@@ -408,7 +424,67 @@ def build_parser() -> argparse.ArgumentParser:
     serve = verb("serve", "serve the dataset over HTTP (SPARQL endpoint, IRIs)", _cmd_serve)
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=2, metavar="N")
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        metavar="N",
+        help="requests the app works on at once (default 4)",
+    )
+    serve.add_argument(
+        "--queue",
+        type=int,
+        default=32,
+        metavar="N",
+        help="requests that may wait for a thread; more are shed with 503 (default 32)",
+    )
+    serve.add_argument(
+        "--query-processes",
+        type=int,
+        default=2,
+        metavar="N",
+        help="processes that run queries (default 2)",
+    )
+    serve.add_argument(
+        "--query-memory",
+        type=int,
+        default=512,
+        metavar="MIB",
+        help="memory one query may use; more stops it with 422 (default 512 MiB)",
+    )
+    serve.add_argument(
+        "--max-answer-bytes",
+        type=int,
+        default=16 * 1024 * 1024,
+        metavar="BYTES",
+        help="largest answer; more is refused with 422 (default 16 MiB)",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="time a client has to send its request headers (default 5)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="time a client has to send its request body; then 408 (default 10)",
+    )
+    serve.add_argument(
+        "--public-base",
+        metavar="URL",
+        help="the public URL the server is reached at, for every absolute URL it writes "
+        "(default http://HOST:PORT/)",
+    )
+    serve.add_argument(
+        "--trust-proxy",
+        action="store_true",
+        help="take scheme, host and prefix from X-Forwarded-Proto/-Host/-Prefix "
+        "(only behind a proxy that sets them; --public-base wins)",
+    )
     serve.add_argument(
         "--timeout",
         type=float,
@@ -435,11 +511,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="HOST",
         help="a host SERVICE and FROM may name (repeatable; default none: no outbound request)",
-    )
-    serve.add_argument(
-        "--update-token-env",
-        metavar="VAR",
-        help="enable SPARQL Update for requests bearing the token in $VAR (needs --workers 1)",
     )
     return parser
 

@@ -28,10 +28,12 @@ Behaviour worth knowing (pyoxigraph 0.5.13, measured):
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import IO
 from typing import Literal as TypingLiteral
 from urllib.parse import urlsplit
 
@@ -357,6 +359,22 @@ class QueryResult:
                 + ", ".join(self.formats)
             )
         return self.formats[name]
+
+    def serialize_to(self, output: IO[bytes] | io.RawIOBase, fmt: str | OutputFormat | None = None) -> None:
+        """Write the result to ``output`` in ``fmt``; an exception ``output.write`` raises
+        (a size bound, say) stops the serialization and propagates."""
+        out = self.format(fmt.name if isinstance(fmt, OutputFormat) else fmt)
+        if self.kind == "graph":
+            prefixes = _serialization_prefixes(self._prefixes)
+            ox.serialize(self._graph(), output, format=_OX_GRAPH[out.name], prefixes=prefixes)
+            return
+        raw = (
+            ox.Store().query("ASK {}" if self.boolean else "ASK { FILTER(false) }")
+            if self.kind == "ask"
+            else self._take_raw()
+        )
+        assert not isinstance(raw, ox.QueryTriples)
+        raw.serialize(output, format=_OX_RESULTS[out.name])
 
     def serialize(self, fmt: str | OutputFormat | None = None) -> bytes:
         """The result as bytes in ``fmt`` (a name of :attr:`formats`; default JSON or Turtle)."""

@@ -1,0 +1,127 @@
+"""Serve the app: granian (embedded, one process) in front, the query pool behind (decision 5).
+
+Start-up loads and checks the data, parses the named queries, builds the dumps and starts the
+query processes *before* the port is opened: a broken data file stops start-up with its file
+and line, and the first request finds everything ready. SIGTERM or SIGINT closes the listening
+socket (new connections are refused), lets the requests in flight finish (up to
+``grace`` seconds), stops the query processes and exits 0.
+
+Logs go to stderr: one JSON line per request (``dhs_ai_kg.access``) and the server's own lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
+from granian.server.embed import Server
+
+from .front import Front, FrontConfig
+from .state import state
+
+log = logging.getLogger("dhs_ai_kg_server")
+
+
+@dataclass(frozen=True)
+class Listen:
+    """Where and how the server listens: address, port, header read timeout, backlog."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    header_timeout: float = 5.0
+    backlog: int = 1024
+    grace: float = 15.0
+
+
+def _log_to_stderr() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access = logging.getLogger("dhs_ai_kg.access")
+    access.handlers[:] = [handler]
+    access.setLevel(logging.INFO)
+    access.propagate = False
+    for name in ("dhs_ai_kg_server", "dhs_ai_kg.pool"):
+        server_log = logging.getLogger(name)
+        if not server_log.handlers:
+            errors = logging.StreamHandler(sys.stderr)
+            errors.setFormatter(
+                logging.Formatter("%(asctime)s [%(process)d] %(levelname)s %(message)s")
+            )
+            server_log.addHandler(errors)
+            server_log.setLevel(logging.INFO)
+
+
+def run(
+    listen: Listen | None = None,
+    front: FrontConfig | None = None,
+    app_config: Mapping[str, object] | None = None,
+) -> None:
+    """Serve the packaged dataset until SIGTERM/SIGINT (see the module docstring)."""
+    listen = listen or Listen()
+    front = front or FrontConfig()
+    _log_to_stderr()
+    from . import dumps
+    from .app import create_app
+
+    config = dict(app_config or {})
+    if front.public_base:
+        config.setdefault("PUBLIC_BASE", front.public_base)
+    app = create_app(config)
+    with app.app_context():
+        current = state()
+        if app.config.get("QUERY_ISOLATION", "process") == "process":
+            current.pool()
+        front_app = Front(app.wsgi_app, front)
+        stats = front_app.stats
+        current.metrics.watch(
+            {
+                "dhs_ai_kg_http_shed": (
+                    "Requests answered 503 because the admission queue was full.",
+                    lambda: stats.shed,
+                ),
+                "dhs_ai_kg_http_body_too_large": (
+                    "Requests refused 413 for their body size.",
+                    lambda: stats.body_too_large,
+                ),
+                "dhs_ai_kg_http_body_timeouts": (
+                    "Requests refused 408: the body did not arrive in time.",
+                    lambda: stats.body_timeouts,
+                ),
+                "dhs_ai_kg_http_in_flight": (
+                    "Requests admitted and not yet answered.",
+                    lambda: stats.in_flight,
+                ),
+            }
+        )
+    dumps.warm(app)
+    server = Server(
+        front_app,
+        address=listen.host,
+        port=listen.port,
+        interface=Interfaces.ASGI,
+        http=HTTPModes.http1,
+        websockets=False,
+        backlog=listen.backlog,
+        http1_settings=HTTP1Settings(header_read_timeout=int(listen.header_timeout * 1000)),
+        log_enabled=True,
+        log_access=False,
+    )
+    server.workers_kill_timeout = int(listen.grace)
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, server.signal_handler_interrupt)
+        await server.serve()
+
+    try:
+        asyncio.run(serve())
+    finally:
+        current.close()
+        log.info("stopped")

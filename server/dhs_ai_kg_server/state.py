@@ -1,0 +1,134 @@
+"""The server's one state object, built once by :func:`init_app` (as the Flask tutorial's db.py).
+
+It owns the pyoxigraph store (through the core's :class:`~dhs_ai_kg.engine.Engine`), the named
+queries (parsed at start-up: a broken one stops start-up, not a request), the dataset version
+that ETags use, the metrics, the query pool, and everything derived from the data (dumps,
+VoID, counts, pages) in :attr:`State.derived`, computed once. Blueprints read it through
+:func:`state`; nothing else lives in ``app.extensions``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pyoxigraph as ox
+from flask import Flask, current_app
+from rdflib import Dataset
+
+from dhs_ai_kg.engine import Engine
+from dhs_ai_kg.named_queries import NamedQuery, load_named_queries
+from dhs_ai_kg.pool import QueryPool, Setup
+
+from .metrics import Metrics
+
+KEY = "dhs_ai_kg"
+T = TypeVar("T")
+
+
+@dataclass
+class State:
+    """Everything the app serves, loaded once."""
+
+    engine: Engine
+    dataset: Dataset
+    queries: dict[str, NamedQuery]
+    version: str
+    metrics: Metrics
+    pool_size: int = 2
+    query_memory: int = 512 * 1024 * 1024
+    derived: dict[str, Any] = field(default_factory=dict)
+    _pool: QueryPool | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def pool(self) -> QueryPool:
+        """The query pool, started on first use (a server starts it at start-up)."""
+        with self._lock:
+            if self._pool is None:
+                setup = Setup(
+                    self.engine.store.dump(format=ox.RdfFormat.N_QUADS) or b"",
+                    self.engine.prefixes,
+                    self.engine.limits,
+                )
+                self._pool = QueryPool(
+                    setup, size=self.pool_size, memory_limit=self.query_memory
+                ).start()
+                atexit.register(self._pool.close)
+                pool = self._pool
+                self.metrics.watch(
+                    {
+                        "dhs_ai_kg_query_timeouts": (
+                            "Queries stopped at QUERY_TIMEOUT (their process killed).",
+                            lambda: pool.timeouts,
+                        ),
+                        "dhs_ai_kg_query_out_of_memory": (
+                            "Queries stopped at QUERY_MEMORY (their process replaced).",
+                            lambda: pool.out_of_memory,
+                        ),
+                        "dhs_ai_kg_query_crashes": (
+                            "Queries whose process died (e.g. SIGSEGV in the engine).",
+                            lambda: pool.crashes,
+                        ),
+                        "dhs_ai_kg_query_processes": (
+                            "Live query processes.",
+                            lambda: len(pool.pids),
+                        ),
+                    }
+                )
+            return self._pool
+
+    def close(self) -> None:
+        """Stop the query pool, if it was started."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+
+    def cached(self, name: str, build: Callable[[], T]) -> T:
+        """``derived[name]``, built by ``build`` the first time (the data never changes)."""
+        with self._lock:
+            if name not in self.derived:
+                self.derived[name] = build()
+            value: T = self.derived[name]
+            return value
+
+
+def dataset_version(engine: Engine) -> str:
+    """A hash of the store's N-Quads (sorted lines): the ETag base."""
+    dump = engine.store.dump(format=ox.RdfFormat.N_QUADS) or b""
+    return hashlib.sha256(b"\n".join(sorted(dump.splitlines()))).hexdigest()[:32]
+
+
+def default_engine() -> Engine:
+    """An engine over the packaged dataset (``dhs_ai_kg.loading.load_dataset``)."""
+    from dhs_ai_kg.loading import load_dataset
+
+    return Engine.from_dataset(load_dataset())
+
+
+def init_app(app: Flask, engine: Engine | None = None) -> State:
+    """Load the data (default: the packaged dataset) and attach the state to ``app``."""
+    engine = engine if engine is not None else default_engine()
+    current = State(
+        engine=engine,
+        dataset=engine.dataset,
+        queries=load_named_queries(),
+        version=dataset_version(engine),
+        metrics=Metrics(),
+        pool_size=int(app.config.get("QUERY_PROCESSES", 2)),
+        query_memory=int(app.config.get("QUERY_MEMORY", 512 * 1024 * 1024)),
+    )
+    app.extensions[KEY] = current
+    weakref.finalize(app, current.close)
+    return current
+
+
+def state() -> State:
+    """The running app's state."""
+    found: State = current_app.extensions[KEY]
+    return found

@@ -1,0 +1,350 @@
+"""A pool of query processes: each job runs where it can be killed and cannot eat the machine.
+
+pyoxigraph cannot be interrupted from Python and can crash (SIGSEGV) or allocate gigabytes on
+a small hostile query (decision 5), so :class:`QueryPool` runs :func:`dhs_ai_kg.execution.run_job`
+— guard included — in separate processes:
+
+- **Time**: the caller waits at most ``timeout`` seconds (for a free process and the answer);
+  then the process is killed (SIGKILL: the work really stops) and replaced → QueryTimeout.
+- **Memory**: each process limits its own address space (``RLIMIT_AS``) to what it had after
+  loading the data plus ``memory_limit``; a query that needs more dies (Rust aborts on a
+  failed allocation) or raises MemoryError → QueryOutOfMemory, and the process is replaced.
+- **Nothing left behind**: processes are started fresh (``python -m dhs_ai_kg.pool``, not
+  forked), so they inherit no listening socket and no descriptor but their own socket end;
+  each asks the kernel to kill it when its parent dies (``PR_SET_PDEATHSIG``, from a thread
+  that lives as long as the pool, since the signal follows the creating thread), and exits
+  at once if the parent is already gone.
+- **Crashes** cost one request (QueryCrashed) and a replacement, never the server.
+
+The data goes to each process once, as N-Quads over its socket.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import queue
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+import pyoxigraph as ox
+
+from .engine import Engine, Limits, QueryError
+from .execution import (
+    Answer,
+    Job,
+    PoolBusy,
+    QueryCrashed,
+    QueryOutOfMemory,
+    QueryTimeout,
+    run_job,
+)
+
+log = logging.getLogger("dhs_ai_kg.pool")
+
+#: Exit code a query process uses after answering a MemoryError (it may be unusable).
+EXIT_AFTER_MEMORY_ERROR = 3
+PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every query process needs: the data (N-Quads), prefixes and the guard's limits."""
+
+    nquads: bytes
+    prefixes: Mapping[str, str]
+    limits: Limits
+
+
+class _Process:
+    """One query process and the parent's end of its socket."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], conn: Connection) -> None:
+        self.popen = popen
+        self.conn = conn
+        self.jobs = 0
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def kill(self) -> int | None:
+        """Kill and reap the process; its exit code (negative: the signal)."""
+        with contextlib.suppress(ProcessLookupError):
+            self.popen.kill()
+        self.conn.close()
+        return self.popen.wait()
+
+
+class QueryPool:
+    """``size`` query processes answering :class:`~dhs_ai_kg.execution.Job`s (thread-safe)."""
+
+    def __init__(
+        self,
+        setup: Setup,
+        *,
+        size: int = 2,
+        memory_limit: int = 512 * 1024 * 1024,
+        start_timeout: float = 120.0,
+    ) -> None:
+        self.setup = setup
+        self.size = max(1, size)
+        self.memory_limit = memory_limit
+        self.start_timeout = start_timeout
+        self._idle: queue.Queue[_Process] = queue.Queue()
+        self._all: set[_Process] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._requests: queue.Queue[Future[_Process] | None] = queue.Queue()
+        self._spawner = threading.Thread(
+            target=self._spawn_loop, name="dhs-ai-kg-pool-spawner", daemon=True
+        )
+        #: Counters for metrics: jobs killed for time, processes lost to memory or crashes.
+        self.timeouts = 0
+        self.out_of_memory = 0
+        self.crashes = 0
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    def start(self) -> QueryPool:
+        """Start every process (in parallel) and wait until each has loaded the data."""
+        self._spawner.start()
+        launched = [self._request() for _ in range(self.size)]
+        for future in launched:
+            self._release(self._ready(future.result(timeout=self.start_timeout)))
+        return self
+
+    def close(self) -> None:
+        """Kill every process; later jobs fail with PoolBusy."""
+        with self._lock:
+            self._closed = True
+            processes = list(self._all)
+            self._all.clear()
+        self._requests.put(None)
+        for process in processes:
+            process.kill()
+
+    def __enter__(self) -> QueryPool:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def pids(self) -> list[int]:
+        """The process ids of the live query processes."""
+        with self._lock:
+            return sorted(p.pid for p in self._all)
+
+    # --- running jobs -------------------------------------------------------------------
+
+    def run(self, job: Job, timeout: float | None = None) -> Answer:
+        """Answer ``job`` in a query process within ``timeout`` seconds (waiting included).
+
+        Raises the job's own QueryError, QueryTimeout, QueryOutOfMemory, QueryCrashed, or
+        PoolBusy (no process free within the time).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            process = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise PoolBusy(f"no query process became free within {timeout:g} s") from None
+        try:
+            process.conn.send(job)
+            remaining = None if deadline is None else max(deadline - time.monotonic(), 0)
+            if not process.conn.poll(remaining):
+                self._replace(process)
+                self.timeouts += 1
+                raise QueryTimeout(timeout or 0)
+            status, payload = process.conn.recv()
+        except (EOFError, OSError):
+            raise self._lost(process) from None
+        if status == "ok":
+            self._release(process)
+            assert isinstance(payload, Answer)
+            return payload
+        if status == "oom":
+            self._replace(process)
+            self.out_of_memory += 1
+            raise QueryOutOfMemory(self.memory_limit)
+        self._release(process)
+        if status == "error":
+            assert isinstance(payload, Exception)
+            raise payload
+        raise RuntimeError(f"the query process failed:\n{payload}")
+
+    def _lost(self, process: _Process) -> QueryError:
+        """The error for a process that died while answering (it is replaced)."""
+        code = self._replace(process)
+        if code in (-signal.SIGABRT, -signal.SIGKILL, EXIT_AFTER_MEMORY_ERROR):
+            # Rust aborts on a failed allocation; the kernel's OOM killer sends SIGKILL
+            self.out_of_memory += 1
+            return QueryOutOfMemory(self.memory_limit)
+        self.crashes += 1
+        log.error("query process %d died with exit code %s", process.pid, code)
+        return QueryCrashed(code)
+
+    # --- processes ----------------------------------------------------------------------
+
+    def _release(self, process: _Process) -> None:
+        with self._lock:
+            closed = self._closed
+        if closed:
+            process.kill()
+        else:
+            self._idle.put(process)
+
+    def _replace(self, process: _Process) -> int | None:
+        """Kill ``process`` and start another in the background; the dead one's exit code."""
+        with self._lock:
+            self._all.discard(process)
+            closed = self._closed
+        code = process.kill()
+        if not closed:
+            threading.Thread(target=self._refill, name="dhs-ai-kg-pool-refill", daemon=True).start()
+        return code
+
+    def _refill(self) -> None:
+        """Start one process to replace a lost one; retry every second until it works."""
+        while not self._closed:
+            try:
+                self._release(self._ready(self._request().result(timeout=self.start_timeout)))
+                return
+            except Exception:
+                log.exception("could not start a query process; retrying in 1 s")
+                time.sleep(1)
+
+    def _request(self) -> Future[_Process]:
+        future: Future[_Process] = Future()
+        self._requests.put(future)
+        return future
+
+    def _spawn_loop(self) -> None:
+        """Start processes on request, always from this thread (see PR_SET_PDEATHSIG)."""
+        while True:
+            future = self._requests.get()
+            if future is None:
+                return
+            try:
+                future.set_result(self._spawn())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+    def _spawn(self) -> _Process:
+        """Launch a process and send it the data (from the spawner thread only)."""
+        ours, theirs = socket.socketpair()
+        try:
+            popen = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "dhs_ai_kg.pool",
+                    str(theirs.fileno()),
+                    str(os.getpid()),
+                    str(self.memory_limit),
+                ],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                close_fds=True,
+                env={**os.environ, "RUST_BACKTRACE": "0"},
+            )
+        finally:
+            theirs.close()
+        process = _Process(popen, Connection(ours.detach()))
+        try:
+            process.conn.send(self.setup)
+        except BaseException:
+            process.kill()
+            raise
+        return process
+
+    def _ready(self, process: _Process) -> _Process:
+        """Wait until ``process`` has loaded the data; then it counts as one of the pool."""
+        try:
+            if not process.conn.poll(self.start_timeout):
+                raise RuntimeError("a query process did not get ready in time")
+            status, _ = process.conn.recv()
+            if status != "ready":
+                raise RuntimeError(f"a query process failed to start: {status}")
+        except BaseException:
+            process.kill()
+            raise
+        with self._lock:
+            if self._closed:
+                process.kill()
+                raise RuntimeError("the pool was closed")
+            self._all.add(process)
+        return process
+
+
+# --- the query process ------------------------------------------------------------------
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel for SIGKILL when the parent dies; exit now if it already has."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def address_space() -> int:
+    """This process's virtual memory size in bytes (VmSize)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def serve(conn: Connection, memory_limit: int) -> None:
+    """The query process's loop: load the data, bound the memory, answer jobs until EOF."""
+    setup: Setup = conn.recv()
+    store = ox.Store()
+    if setup.nquads.strip():
+        store.bulk_load(setup.nquads, format=ox.RdfFormat.N_QUADS)
+    engine = Engine(store, prefixes=setup.prefixes, limits=setup.limits)
+    graphs = engine.graph_iris()
+    del setup
+    ceiling = address_space() + memory_limit
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            conn.send(("ok", run_job(engine, job, graphs=graphs)))
+        except QueryError as exc:
+            conn.send(("error", exc))
+        except MemoryError:
+            conn.send(("oom", None))
+            os._exit(EXIT_AFTER_MEMORY_ERROR)
+        except Exception:  # a bug: the parent logs it and answers 500
+            conn.send(("bug", traceback.format_exc()))
+
+
+def main(argv: list[str]) -> None:
+    """Entry point of a query process: ``python -m dhs_ai_kg.pool FD PARENT_PID MEMORY``."""
+    fd, parent, memory_limit = (int(x) for x in argv)
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which kills us
+    serve(Connection(fd), memory_limit)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
