@@ -28,7 +28,6 @@ Behaviour worth knowing (pyoxigraph 0.5.13, measured):
 
 from __future__ import annotations
 
-import io
 import itertools
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -360,7 +359,7 @@ class QueryResult:
             )
         return self.formats[name]
 
-    def serialize_to(self, output: IO[bytes] | io.RawIOBase, fmt: str | OutputFormat | None = None) -> None:
+    def serialize_to(self, output: IO[bytes], fmt: str | OutputFormat | None = None) -> None:
         """Write the result to ``output`` in ``fmt``; an exception ``output.write`` raises
         (a size bound, say) stops the serialization and propagates."""
         out = self.format(fmt.name if isinstance(fmt, OutputFormat) else fmt)

@@ -148,21 +148,18 @@ class Answer:
     rows: int | None
 
 
-class _Bounded(io.RawIOBase):
+class _Bounded(io.BytesIO):
     """A byte sink that raises AnswerTooLarge once more than ``limit`` bytes arrive."""
 
     def __init__(self, limit: int | None) -> None:
+        super().__init__()
         self.limit = limit
-        self.buffer = bytearray()
-
-    def writable(self) -> bool:
-        return True
 
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
-        self.buffer += data
-        if self.limit is not None and len(self.buffer) > self.limit:
+        written = super().write(data)
+        if self.limit is not None and self.tell() > self.limit:
             raise AnswerTooLarge(self.limit)
-        return len(data)
+        return written
 
 
 def count_rows(fmt: OutputFormat, body: bytes) -> int:
@@ -228,7 +225,7 @@ def _evaluate(engine: Engine, job: Job) -> Answer:
             raise TooManyRows(job.max_rows)
     sink = _Bounded(job.max_bytes)
     result.serialize_to(sink, fmt)
-    body = bytes(sink.buffer)
+    body = sink.getvalue()
     if result.kind == "select":
         rows = count_rows(fmt, body)
         if job.max_rows is not None and rows > job.max_rows:
