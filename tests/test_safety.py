@@ -379,3 +379,23 @@ def test_access_log_is_one_json_line_per_request(
 def test_no_stray_query_processes_in_inline_mode(app: Flask):
     current: State = app.extensions["dhs_ai_kg"]
     assert current._pool is None  # never started: inline mode runs queries here
+
+
+def test_repeated_queries_are_answered_from_the_cache():
+    app = create_app(
+        {"QUERY_ISOLATION": "process", "QUERY_PROCESSES": 1, "ANSWER_CACHE": 1024 * 1024},
+        engine=fixture_engine(),
+    )
+    client = app.test_client()
+    try:
+        first = get(client, SELECT, format="csv")
+        (pid,) = pool_of(app).pids
+        pool_of(app).close()  # no query process left: only the cache can answer now
+        again = get(client, SELECT, format="csv")
+        assert (again.status_code, again.data) == (200, first.data)
+        assert get(client, SELECT, format="tsv").status_code == 503  # not cached: needs the pool
+        metrics = client.get("/metrics").text
+        assert "dhs_ai_kg_answer_cache_hits 1.0" in metrics
+        assert not Path(f"/proc/{pid}").exists()
+    finally:
+        pool_of(app).close()

@@ -24,6 +24,7 @@ DEFAULTS: dict[str, object] = {
     "QUERY_ISOLATION": "process",  # "process": the query pool; "inline": no time bound
     "QUERY_PROCESSES": 2,  # query processes in the pool
     "QUERY_MEMORY": 512 * 1024 * 1024,  # bytes of memory one query may use; more → 422
+    "ANSWER_CACHE": 0,  # bytes of answers kept for repeated queries; 0: off (serve sets 64 MiB)
 }
 
 __all__ = ["DEFAULTS", "create_app", "default_engine"]

@@ -97,10 +97,17 @@ def execute(
         tuple(config.get("SERVICE_ALLOWLIST") or ()),
     )
     current = state()
+    key = current.answers.key(job)
+    if key is not None and (kept := current.answers.get(key)) is not None:
+        return kept
     if config.get("QUERY_ISOLATION", "process") == "inline":
-        return run_job(current.engine, job)
-    timeout = config.get("QUERY_TIMEOUT")
-    return current.pool().run(job, float(timeout) if timeout else None)
+        answer = run_job(current.engine, job)
+    else:
+        timeout = config.get("QUERY_TIMEOUT")
+        answer = current.pool().run(job, float(timeout) if timeout else None)
+    if key is not None:
+        current.answers.put(key, answer)
+    return answer
 
 
 def refuse_update() -> UpdateRefused:

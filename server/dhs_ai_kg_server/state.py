@@ -22,6 +22,7 @@ from flask import Flask, current_app
 from rdflib import Dataset
 
 from dhs_ai_kg.engine import Engine
+from dhs_ai_kg.execution import AnswerCache
 from dhs_ai_kg.named_queries import NamedQuery, load_named_queries
 from dhs_ai_kg.pool import QueryPool, Setup
 
@@ -42,6 +43,7 @@ class State:
     metrics: Metrics
     pool_size: int = 2
     query_memory: int = 512 * 1024 * 1024
+    answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))
     derived: dict[str, Any] = field(default_factory=dict)
     _pool: QueryPool | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -122,6 +124,18 @@ def init_app(app: Flask, engine: Engine | None = None) -> State:
         metrics=Metrics(),
         pool_size=int(app.config.get("QUERY_PROCESSES", 2)),
         query_memory=int(app.config.get("QUERY_MEMORY", 512 * 1024 * 1024)),
+        answers=AnswerCache(int(app.config.get("ANSWER_CACHE", 0))),
+    )
+    answers = current.answers
+    current.metrics.watch(
+        {
+            "dhs_ai_kg_answer_cache_hits": ("Answers served from the cache.", lambda: answers.hits),
+            "dhs_ai_kg_answer_cache_misses": (
+                "Queries run because no answer was cached.",
+                lambda: answers.misses,
+            ),
+            "dhs_ai_kg_answer_cache_bytes": ("Bytes of answers cached.", lambda: answers.size),
+        }
     )
     app.extensions[KEY] = current
     weakref.finalize(app, current.close)

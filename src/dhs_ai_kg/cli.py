@@ -299,8 +299,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             raise CliError(f"{name} must be at least 1")
     if min(args.timeout, args.header_timeout, args.body_timeout) <= 0 or args.max_rows < 0:
         raise CliError("timeouts must be positive and --max-rows not negative")
-    if args.queue < 0:
-        raise CliError("--queue must not be negative")
+    if args.queue < 0 or args.answer_cache < 0:
+        raise CliError("--queue and --answer-cache must not be negative")
     public_base = args.public_base or f"http://{_url_host(args.host)}:{args.port}/"
     if not public_base.startswith(("http://", "https://")):
         raise CliError("--public-base must be an http:// or https:// URL")
@@ -313,6 +313,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "SERVICE_ALLOWLIST": list(args.service_allow or []),
         "QUERY_PROCESSES": args.query_processes,
         "QUERY_MEMORY": args.query_memory * 1024 * 1024,
+        "ANSWER_CACHE": args.answer_cache * 1024 * 1024,
     }
     front = FrontConfig(
         threads=args.threads,
@@ -458,6 +459,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=16 * 1024 * 1024,
         metavar="BYTES",
         help="largest answer; more is refused with 422 (default 16 MiB)",
+    )
+    serve.add_argument(
+        "--answer-cache",
+        type=int,
+        default=64,
+        metavar="MIB",
+        help="memory for answers to repeated queries (the data never changes); 0: off (default 64)",
     )
     serve.add_argument(
         "--header-timeout",

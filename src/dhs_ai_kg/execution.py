@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Collection, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal as TypingLiteral
 
@@ -231,3 +233,68 @@ def _evaluate(engine: Engine, job: Job) -> Answer:
         if job.max_rows is not None and rows > job.max_rows:
             raise TooManyRows(job.max_rows)
     return Answer(result.kind, fmt, body, rows)
+
+
+class AnswerCache:
+    """Answers kept by job, least recently used first out, within ``max_bytes`` (thread-safe).
+
+    Sound only because the data never changes while a server runs (there is no update):
+    an answer depends on nothing but the job. Jobs that may call a ``SERVICE`` (an
+    allowlist is set) are never cached, nor are failures, nor answers over ``max_entry``.
+    """
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, max_entry: int = 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.max_entry = max_entry
+        self.size = 0
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[Hashable, Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(job: Job) -> Hashable | None:
+        """The cache key of ``job``, or None if it must not be cached."""
+        if job.allow_hosts:
+            return None
+        names = tuple(  # a refused kind is part of the key too: it is the same every time
+            c.name if isinstance(c, OutputFormat) else f"refused: {c.message}"
+            for c in (job.choice.results, job.choice.graph)
+        )
+        bindings = tuple(
+            sorted((k, str(v), type(v).__name__) for k, v in (job.bindings or {}).items())
+        )
+        return (
+            job.text,
+            names,
+            bindings,
+            job.default_graphs,
+            job.named_graphs,
+            job.max_rows,
+            job.max_bytes,
+        )
+
+    def get(self, key: Hashable) -> Answer | None:
+        """The answer kept for ``key``, if any."""
+        with self._lock:
+            answer = self._entries.get(key)
+            if answer is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return answer
+
+    def put(self, key: Hashable, answer: Answer) -> None:
+        """Keep ``answer`` (unless it is too large), evicting the least recently used."""
+        cost = len(answer.body) + 256
+        if cost > self.max_entry or cost > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = answer
+            self.size += cost
+            while self.size > self.max_bytes:
+                _, old = self._entries.popitem(last=False)
+                self.size -= len(old.body) + 256

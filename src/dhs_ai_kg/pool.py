@@ -135,6 +135,11 @@ class QueryPool:
         self._requests.put(None)
         for process in processes:
             process.kill()
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                break
 
     def __enter__(self) -> QueryPool:
         return self.start()
@@ -161,6 +166,9 @@ class QueryPool:
             process = self._idle.get(timeout=timeout)
         except queue.Empty:
             raise PoolBusy(f"no query process became free within {timeout:g} s") from None
+        if self._closed:
+            process.kill()
+            raise PoolBusy("the query processes are stopped")
         try:
             process.conn.send(job)
             remaining = None if deadline is None else max(deadline - time.monotonic(), 0)
