@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from dhs_ai_kg_server import create_app
-from dhs_ai_kg_server.execution import execute, query_runner
+from dhs_ai_kg_server.execution import execute
+from dhs_ai_kg_server.state import State
 
 QUERIES = {
     "ASK": ("ASK { ?s ?p ?o }", None),
@@ -28,7 +29,7 @@ def measure(repeat: int) -> dict[str, dict[str, list[float]]]:
     """Per query and mode, the milliseconds of each ``execute`` call."""
     inline = create_app({"QUERY_ISOLATION": "inline"})
     forked = create_app(
-        {"QUERY_ISOLATION": "process"}, engine=inline.extensions["dhs_ai_kg.engine"]
+        {"QUERY_ISOLATION": "process"}, engine=inline.extensions["dhs_ai_kg"].engine
     )
     samples: dict[str, dict[str, list[float]]] = {q: {"inline": [], "process": []} for q in QUERIES}
     try:
@@ -45,7 +46,8 @@ def measure(repeat: int) -> dict[str, dict[str, list[float]]]:
                         if round_ >= 5:
                             samples[name][mode].append(elapsed)
     finally:
-        query_runner(forked).stop()
+        state: State = forked.extensions["dhs_ai_kg"]
+        state.close()
     return samples
 
 
