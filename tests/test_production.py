@@ -460,3 +460,68 @@ def test_access_log_is_json_lines(server: Served):
         time.sleep(0.1)
     fields = {"time", "request_id", "method", "path", "status", "bytes", "duration_ms", "pid"}
     assert entries and set(entries[0]) == fields
+
+
+# --- a short soak: mixed and hostile traffic, then nothing has leaked ----------------------------
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def open_fds(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/fd").iterdir()))
+
+
+SOAK_SECONDS = float(os.environ.get("DHS_AI_KG_SOAK_SECONDS", "10"))
+
+
+def test_a_soak_of_mixed_and_hostile_traffic_leaks_nothing():
+    """``DHS_AI_KG_SOAK_SECONDS`` (default 10) of 8 clients: the named queries, runaways,
+    memory bombs, guard bombs, garbage and oversized bodies. No 500, the pool whole again,
+    and the server's descriptors, threads and memory back where they were."""
+    served = start("--timeout", "2", "--query-memory", "256", "--max-body", "100000")
+    try:
+        queries = sorted(Path(__file__).parents[1].glob("queries/0*.rq"))
+        mix = [q.read_text() for q in queries]
+        hostile = [RUNAWAY, DOUBLING, "a." * 40000, "SELECT * WHERE " + "{" * 3000, "}{)(*&"]
+        for text in mix:  # warm: every named query answered once
+            assert served.post(text.encode())[0] == 200
+        pid = served.process.pid
+        before = (open_fds(pid), len(list(Path(f"/proc/{pid}/task").iterdir())), rss_kib(pid))
+        statuses: dict[int, int] = {}
+        lock = threading.Lock()
+        deadline = time.monotonic() + SOAK_SECONDS
+
+        def client(n: int) -> None:
+            i = n
+            while time.monotonic() < deadline:
+                i += 1
+                if i % 10 == 0:
+                    status = served.post(hostile[(i // 10) % len(hostile)].encode(), 30)[0]
+                elif i % 17 == 0:
+                    status = served.post(b"#" * 200000, 30)[0]
+                else:
+                    status = served.post(mix[i % len(mix)].encode(), 30)[0]
+                with lock:
+                    statuses[status] = statuses.get(status, 0) + 1
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(client, range(8)))
+        print(f"soak: {sum(statuses.values())} requests in {SOAK_SECONDS:g} s: {statuses}")
+        assert set(statuses) <= {200, 400, 413, 422, 503}, statuses
+        assert statuses.get(200, 0) > 0
+        for _ in range(100):  # bounded: replacements of killed query processes start
+            if len([p for p in children(pid) if alive(p)]) == 2:
+                break
+            time.sleep(0.1)
+        assert len([p for p in children(pid) if alive(p)]) == 2
+        after = (open_fds(pid), len(list(Path(f"/proc/{pid}/task").iterdir())), rss_kib(pid))
+        assert after[0] <= before[0] + 8, (before, after)  # no descriptor leak
+        assert after[1] <= before[1] + 4, (before, after)  # no thread leak
+        assert after[2] <= before[2] + 100 * 1024, (before, after)  # memory flat (KiB)
+    finally:
+        assert stop(served) == 0
