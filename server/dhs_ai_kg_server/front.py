@@ -5,7 +5,8 @@ socket and a little memory there, never a Python thread. This layer then, per re
 
 1. answers ``/healthz`` at once, on the event loop: a probe never waits behind queries;
 2. admits the request or sheds it: at most ``threads`` run the app and ``queue`` wait for a
-   thread; one more → 503 with ``Retry-After`` (nothing is queued without bound);
+   thread; one more → 503 with ``Retry-After``, and so does one that waited longer than
+   ``queue_timeout`` (nothing is queued without bound, in number or in time);
 3. reads the body under a size cap (``max_body``, chunked bodies counted as they arrive, a
    declared ``Content-Length`` refused before reading) and a time cap (``body_timeout``):
    413 and 408, before any thread is taken;
@@ -53,6 +54,7 @@ class FrontConfig:
 
     threads: int = 4
     queue: int = 32
+    queue_timeout: float = 10.0
     max_body: int = 1024 * 1024
     body_timeout: float = 10.0
     retry_after: int = 1
@@ -107,12 +109,22 @@ class Front:
             environ = self.environ(scope, body)
             loop = asyncio.get_running_loop()
             status, headers, chunks = await loop.run_in_executor(
-                self.executor, _call_wsgi, self.app, environ
+                self.executor, self._run, environ, time.monotonic()
             )
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": chunks})
         finally:
             stats.in_flight -= 1
+
+    def _run(
+        self, environ: dict[str, Any], queued: float
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Run the app for one request, unless it waited longer than ``queue_timeout``."""
+        if time.monotonic() - queued > self.config.queue_timeout:
+            self.stats.shed += 1
+            body = b"the server is at capacity; retry shortly\n"
+            return 503, [*BASE_HEADERS, (b"retry-after", b"1")], body
+        return _call_wsgi(self.app, environ)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -318,6 +318,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     front = FrontConfig(
         threads=args.threads,
         queue=args.queue,
+        queue_timeout=args.timeout,
         max_body=args.max_body,
         body_timeout=args.body_timeout,
         public_base=None if args.trust_proxy and not args.public_base else public_base,
