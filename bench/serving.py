@@ -52,6 +52,10 @@ DEFAULT_CONSTANT_CMD = (
 )
 
 
+#: Every server started and not yet stopped: main's ``finally`` stops them all.
+RUNNING: list[Server] = []
+
+
 def log(message: str) -> None:
     """Progress to stderr (the report goes to stdout)."""
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
@@ -116,10 +120,16 @@ class Server:
         self.logfile = workdir / f"{self.name}.log"
         out = self.logfile.open("wb")
         log(f"start {self.name}: {shlex.join(cmd)}")
-        self.process = subprocess.Popen(
-            list(cmd), cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        out.close()
+        # no Ctrl-C/SIGTERM between the start and the registration that lets us stop it
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            self.process = subprocess.Popen(
+                list(cmd), cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+            RUNNING.append(self)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            out.close()
 
     def url(self, path: str) -> str:
         """The absolute URL of ``path`` on this server."""
@@ -130,28 +140,37 @@ class Server:
         params = [("query", text), *self.extra_params]
         return f"{self.query_path}?{urllib.parse.urlencode(params)}"
 
-    def stop(self) -> None:
-        """SIGTERM the process group, SIGKILL after 10 s."""
-        if self.process is None:
-            return
-        with suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        # children that outlived the leader are still in the group
-        with suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process = None
+    @property
+    def pid(self) -> int:
+        """The process id, also the process group id (``start_new_session``)."""
+        assert self.process is not None
+        return self.process.pid
 
     def tail(self) -> str:
         """The end of the server's log (for error messages)."""
         if self.logfile is None or not self.logfile.exists():
             return ""
         return self.logfile.read_text(errors="replace")[-2000:]
+
+
+def stop_all(servers: Sequence[Server], grace: float = 5.0) -> None:
+    """SIGTERM every server's process group at once, SIGKILL what is left after ``grace``
+    seconds (Virtuoso and uvicorn take ~10 s to stop), and reap them."""
+    for server in servers:
+        log(f"stop {server.name}")
+        with suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for server in servers:
+        assert server.process is not None
+        with suppress(subprocess.TimeoutExpired):
+            server.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for server in servers:  # the leader, or children that outlived it
+        with suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        assert server.process is not None
+        server.process.wait(timeout=10)
+        RUNNING.remove(server)
 
 
 def http_get(url: str, accept: str = "*/*", timeout: float = 30.0) -> tuple[int, bytes, str]:
@@ -722,6 +741,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     servers: dict[str, Server] = {}
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
     workdir = Path(tempfile.mkdtemp(prefix="dhs-serving-"))
     try:
         starters: dict[str, Callable[[], Server]] = {
@@ -777,9 +797,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         load = (load_before[0], os.getloadavg()[0])
         report = build_report(args, mix, runs, engine, problems, slow, commands, load)
     finally:
-        for server in reversed(list(servers.values())):
-            log(f"stop {server.name}")
-            server.stop()
+        stop_all(list(RUNNING))
         signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(workdir, ignore_errors=True)
     out = args.output or BENCH / "results" / f"{datetime.date.today().isoformat()}-serving.md"
