@@ -50,6 +50,8 @@ DEFAULT_CONSTANT_CMD = (
     f"{VENV_BIN}/granian --interface wsgi --workers 2 --host {HOST} --port {{port}} "
     "constant_app:app"
 )
+#: The current server's front, for comparison (gunicorn sync workers, as `dhs-ai-kg serve`).
+GUNICORN_CONSTANT_CMD = f"{VENV_BIN}/gunicorn --workers 2 --bind {HOST}:{{port}} constant_app:app"
 
 
 #: Every server started and not yet stopped: main's ``finally`` stops them all.
@@ -64,7 +66,9 @@ def log(message: str) -> None:
 # --- setup -----------------------------------------------------------------------------------
 
 
-def ensure_tools(need_virtuoso: bool, need_rdflib_endpoint: bool, constant_cmd: str) -> None:
+def ensure_tools(
+    need_virtuoso: bool, need_rdflib_endpoint: bool, constant_cmds: Sequence[str]
+) -> None:
     """Install wrk, Virtuoso, rdflib-endpoint and granian when missing (idempotent)."""
     apt = ["wrk"] if shutil.which("wrk") is None else []
     if need_virtuoso and (shutil.which("virtuoso-t") is None or shutil.which("isql-vt") is None):
@@ -80,7 +84,7 @@ def ensure_tools(need_virtuoso: bool, need_rdflib_endpoint: bool, constant_cmd: 
         not (VENV_BIN / "rdflib-endpoint").exists() or not _importable("uvicorn")
     ):
         pip.append("rdflib-endpoint[cli]")
-    if "granian" in constant_cmd and not (VENV_BIN / "granian").exists():
+    if any("granian" in c for c in constant_cmds) and not (VENV_BIN / "granian").exists():
         pip.append("granian")
     if pip:
         log(f"pip install {' '.join(pip)}")
@@ -211,9 +215,14 @@ def start_ours(cmd_template: str, extra: str, workdir: Path) -> Server:
     return server
 
 
+def constant_label(cmd_template: str) -> str:
+    """The report's name for a constant-response stack: ``constant (<program>)``."""
+    return f"constant ({Path(shlex.split(cmd_template)[0]).name})"
+
+
 def start_constant(cmd_template: str, workdir: Path) -> Server:
-    """The constant-response app (``bench/constant_app.py``) under ``--constant-cmd``."""
-    server = Server("constant", free_port(), "/")
+    """The constant-response app (``bench/constant_app.py``) under one ``--constant-cmd``."""
+    server = Server(constant_label(cmd_template), free_port(), "/")
     server.start(shlex.split(cmd_template.format(port=server.port)), BENCH, workdir)
     wait_ready(server, "/", 60)
     return server
@@ -608,8 +617,9 @@ def build_report(
     lines += ["", "## Engine alone (in-process, query + serialize, median per query)", ""]
     lines += [f"- {name}: {s * 1000:.3f} ms" for name, s in per_query.items()]
     lines.append(f"- mean over the mix: **{engine_s * 1000:.3f} ms** per request")
-    if "constant" in med and "ours mix" in med:
-        const = med["constant"]
+    constants = [c for c in med if c.startswith("constant (")]
+    if constants and "ours mix" in med:
+        const = med[constants[0]]
         limit = 1 / (engine_s / cores + 1 / const)
         share = med["ours mix"] / limit
         lines += [
@@ -618,8 +628,15 @@ def build_report(
             "",
             f"limit = 1 / (engine_s / cores + 1 / constant_rps) = 1 / ({engine_s * 1000:.3f} ms"
             f" / {cores} + 1 / {const:,.0f}) = **{limit:,.0f} req/s**; ours "
-            f"{med['ours mix']:,.0f} req/s = **{share:.0%} of the limit** (target ≥ 60%).",
+            f"{med['ours mix']:,.0f} req/s = **{share:.0%} of the limit** (target ≥ 60%), "
+            f"with the {constants[0]} stack.",
         ]
+        for other in constants[1:]:
+            alt = 1 / (engine_s / cores + 1 / med[other])
+            lines.append(
+                f"With the {other} stack instead: limit {alt:,.0f} req/s, share "
+                f"{med['ours mix'] / alt:.0%}."
+            )
         if "ours /healthz" in med:
             alt = 1 / (engine_s / cores + 1 / med["ours /healthz"])
             lines.append(
@@ -698,8 +715,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--ours-args", default="", help="extra arguments appended to --ours-cmd")
     p.add_argument(
         "--constant-cmd",
-        default=DEFAULT_CONSTANT_CMD,
-        help="serves bench/constant_app.py (cwd bench/) on '{port}'; '' to skip",
+        action="append",
+        help="serves bench/constant_app.py (cwd bench/) on '{port}'; repeatable, the first "
+        f"gives the limit; '' to skip (default: {DEFAULT_CONSTANT_CMD}, then "
+        f"{GUNICORN_CONSTANT_CMD})",
     )
     p.add_argument("--engine-iterations", type=int, default=200)
     p.add_argument("--idle", type=int, default=100, help="idle connections (slow-client check)")
@@ -720,12 +739,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the whole sitting; 1 when ours answered differently or had errors under wrk (a
     peer's differences are warnings, listed in the report)."""
     args = parse_args(argv)
+    constant_cmds = [
+        c for c in (args.constant_cmd or [DEFAULT_CONSTANT_CMD, GUNICORN_CONSTANT_CMD]) if c.strip()
+    ]
     wanted = [s.strip() for s in args.servers.split(",") if s.strip()]
     unknown = set(wanted) - {"ours", "virtuoso", "rdflib-endpoint"}
     if unknown:
         sys.exit(f"--servers: unknown {', '.join(sorted(unknown))}")
     if not args.no_install:
-        ensure_tools("virtuoso" in wanted, "rdflib-endpoint" in wanted, args.constant_cmd)
+        ensure_tools("virtuoso" in wanted, "rdflib-endpoint" in wanted, constant_cmds)
     trig = ROOT / "data" / "dataset.trig"
     mix = load_mix(args.queries)
     log("mix: " + ", ".join(f"{q.name} ({q.rows})" for q in mix))
@@ -752,9 +774,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands = {"ours": args.ours_cmd + (f" {args.ours_args}" if args.ours_args else "")}
         for name in wanted:
             servers[name] = starters[name]()
-        if args.constant_cmd:
-            servers["constant"] = start_constant(args.constant_cmd, workdir)
-            commands["constant"] = args.constant_cmd
+        for cmd in constant_cmds:
+            constant = start_constant(cmd, workdir)
+            servers[constant.name] = constant
+            commands[constant.name] = cmd
         problems = []
         for name in wanted:
             problems += verify(servers[name], mix)
@@ -770,8 +793,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             targets[f"{name} mix"] = (s, [(q.accept, s.query_target(q.text)) for q in mix])
         if "ours" in servers:
             targets["ours /healthz"] = (servers["ours"], [("*/*", "/healthz")])
-        if "constant" in servers:
-            targets["constant"] = (servers["constant"], [("*/*", "/")])
+        for name, server in servers.items():
+            if name.startswith("constant ("):
+                targets[name] = (server, [("*/*", "/")])
         for label, (server, lines) in targets.items():
             log(f"warm-up {label}")
             run_wrk(server, lines, args, 1)
