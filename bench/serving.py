@@ -46,12 +46,13 @@ GRAPH_ACCEPT = "text/turtle"
 DEFAULT_QUERIES = ",".join(f"{n:02d}" for n in range(1, 10))
 
 DEFAULT_OURS_CMD = f"{VENV_BIN}/dhs-ai-kg serve --host {HOST} --port {{port}}"
-DEFAULT_CONSTANT_CMD = (
+#: Our own stack (granian embedded → our ASGI front → a thread → Flask): gives the limit.
+DEFAULT_CONSTANT_CMD = f"{VENV_BIN}/python {BENCH}/constant_front.py --host {HOST} --port {{port}}"
+#: For reference: granian's own WSGI mode with two worker processes and the same Flask app.
+GRANIAN_WSGI_CONSTANT_CMD = (
     f"{VENV_BIN}/granian --interface wsgi --workers 2 --host {HOST} --port {{port}} "
     "constant_app:app"
 )
-#: The current server's front, for comparison (gunicorn sync workers, as `dhs-ai-kg serve`).
-GUNICORN_CONSTANT_CMD = f"{VENV_BIN}/gunicorn --workers 2 --bind {HOST}:{{port}} constant_app:app"
 
 
 #: Every server started and not yet stopped: main's ``finally`` stops them all.
@@ -718,7 +719,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="append",
         help="serves bench/constant_app.py (cwd bench/) on '{port}'; repeatable, the first "
         f"gives the limit; '' to skip (default: {DEFAULT_CONSTANT_CMD}, then "
-        f"{GUNICORN_CONSTANT_CMD})",
+        f"{GRANIAN_WSGI_CONSTANT_CMD})",
     )
     p.add_argument("--engine-iterations", type=int, default=200)
     p.add_argument("--idle", type=int, default=100, help="idle connections (slow-client check)")
@@ -740,7 +741,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     peer's differences are warnings, listed in the report)."""
     args = parse_args(argv)
     constant_cmds = [
-        c for c in (args.constant_cmd or [DEFAULT_CONSTANT_CMD, GUNICORN_CONSTANT_CMD]) if c.strip()
+        c
+        for c in (args.constant_cmd or [DEFAULT_CONSTANT_CMD, GRANIAN_WSGI_CONSTANT_CMD])
+        if c.strip()
     ]
     wanted = [s.strip() for s in args.servers.split(",") if s.strip()]
     unknown = set(wanted) - {"ours", "virtuoso", "rdflib-endpoint"}

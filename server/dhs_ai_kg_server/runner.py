@@ -100,6 +100,15 @@ def run(
             }
         )
     dumps.warm(app)
+    try:
+        serve(front_app, listen)
+    finally:
+        current.close()
+        log.info("stopped")
+
+
+def serve(front_app: Front, listen: Listen) -> None:
+    """Run granian (embedded, HTTP/1.1) with ``front_app`` until SIGTERM/SIGINT."""
     server = Server(
         front_app,
         address=listen.host,
@@ -114,14 +123,10 @@ def run(
     )
     server.workers_kill_timeout = int(listen.grace)
 
-    async def serve() -> None:
+    async def main() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, server.signal_handler_interrupt)
         await server.serve()
 
-    try:
-        asyncio.run(serve())
-    finally:
-        current.close()
-        log.info("stopped")
+    asyncio.run(main())
