@@ -95,8 +95,14 @@ KINDS: dict[str, tuple[str, Callable[[int], str]]] = {
         lambda n: _group(f"?s {'|'.join(['^' + P] * n)} ?o"),
     ),
     "triples": ("triple patterns `?s ?p ?o .`", lambda n: _group("?s ?p ?o . " * n)),
-    "objects": ("object list `?s <p> 1, 1, …`", lambda n: _group(f"?s {P} " + ", ".join(["1"] * n))),
-    "collection": ("collection items `?s <p> (1 1 …)`", lambda n: _group(f"?s {P} (" + " 1" * n + " )")),
+    "objects": (
+        "object list `?s <p> 1, 1, …`",
+        lambda n: _group(f"?s {P} " + ", ".join(["1"] * n)),
+    ),
+    "collection": (
+        "collection items `?s <p> (1 1 …)`",
+        lambda n: _group(f"?s {P} (" + " 1" * n + " )"),
+    ),
     "subselect": (
         "nested sub-`SELECT`",
         lambda n: "SELECT * WHERE " + "{ SELECT * WHERE " * n + "{}" + " }" * n,

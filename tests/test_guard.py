@@ -103,7 +103,7 @@ URL = "http://127.0.0.1:9/data.ttl"
         f"LOAD<{URL}>INTO GRAPH<http://x/g>",
         f"LOAD\t<{URL}>\rINTO\nGRAPH <http://x/g>",
         f"INSERT DATA {{ <a:b> <a:c> 1 }} ; LOAD <{URL}>",
-        f"INSERT DATA {{ <a:b> <a:c> 1 }};LOAD:x",
+        "INSERT DATA { <a:b> <a:c> 1 };LOAD:x",
     ],
 )
 def test_load_is_found_in_every_spelling(text: str):
@@ -217,6 +217,6 @@ def test_a_crashing_chain_is_refused_at_a_tenth_of_its_crash_count(kind: str):
 
 def test_limits_can_be_lifted():
     query = CHAINS["union"][0](600)
-    with pytest.raises(QueryTooComplex, match="600 × 'UNION'"):
+    with pytest.raises(QueryTooComplex, match="600 occurrences of 'UNION'"):
         check_query(query)
     check_query(query, Limits(max_union=1_000))
