@@ -15,9 +15,10 @@ Behaviour worth knowing (pyoxigraph 0.5.13, measured):
   load time so a named query cannot hit it. A binding applies to the top-level scope only: a
   sub-SELECT that does not project the variable keeps its own.
 - **Refused before parsing** (see :mod:`dhs_ai_kg.sparql_guard`): ``SERVICE`` (pyoxigraph
-  really POSTs the sub-query to the URL), SPARQL Update (``LOAD`` fetches), and nesting deeper
-  than ``Limits.max_depth`` or property paths longer than ``Limits.max_path_steps``
-  (pyoxigraph dies with SIGSEGV at ~2,500 nested groups).
+  really POSTs the sub-query to the URL), SPARQL Update (``LOAD`` fetches), and queries over
+  :class:`Limits`: nesting, path length, and the count of each operator and keyword kind
+  (pyoxigraph dies with SIGSEGV at 960 nested calls, 2,240 nested groups, 2,688 ``BIND``,
+  6,656 ``UNION``, 9,472 ``!``…; every limit is 1/10 of its measured threshold or less).
 - **Base IRI**: relative IRIs in a query resolve against ``BASE`` (a service-defined base, as
   the SPARQL 1.1 Protocol allows), so ``CONSTRUCT { <s> <p> 1 } WHERE {}`` parses.
 - **FROM / FROM NAMED** fetch nothing: they select graphs of the store (measured with a
@@ -107,7 +108,8 @@ class UpdateRefused(QueryRefused):
 
 
 class QueryTooComplex(QueryError):
-    """A query nested deeper (or with longer paths) than the engine's limits allow."""
+    """A query over one of the engine's :class:`Limits` (nesting, path length, or the count
+    of one operator or keyword); the message names the kind and the limit."""
 
 
 class QueryBindingError(QueryError, ValueError):
@@ -404,12 +406,95 @@ def _serialization_prefixes(prefixes: Mapping[str, str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Limits:
-    """How complex a query may be before it is refused unparsed (see sparql_guard)."""
+    """How complex a query may be before it is refused unparsed (see sparql_guard).
 
-    #: Deepest nesting of ``{``, ``(`` and ``[``; pyoxigraph crashes at ~2,500.
+    Each limit sits at 1/10 or less of the count at which pyoxigraph 0.5.13 crashes (SIGSEGV)
+    or plans for more than 10 s, measured by ``bench/crash_thresholds.py`` (figures quoted
+    below; ``bench/results/2026-11-29-crash-thresholds.md``). Counts are totals per query."""
+
+    #: Deepest nesting of ``{``, ``(`` and ``[``: nested calls crash at 960, ``{}`` at
+    #: 2,240, sub-SELECTs at 2,560, ``()`` at 4,736; nested ``[]`` plan 10 s at 400.
     max_depth: int = 64
-    #: Most property-path operators (``/``, ``|``, ``^``) in one run; 900 took over a minute.
+    #: Longest run of path operators (``/``, ``|``, ``^``): a ``/`` sequence plans 10 s at 296
+    #: steps (64 steps: well under a second).
     max_path_steps: int = 64
+    #: ``!``: a chain crashes at 9,472.
+    max_not: int = 500
+    #: ``||``: a chain crashes at 9,472.
+    max_or: int = 500
+    #: ``&&``: a chain crashes at 9,472.
+    max_and: int = 500
+    #: ``+``: a chain crashes at 6,912.
+    max_plus: int = 500
+    #: ``-`` (binary; unary ``-`` does not nest): a chain crashes at 6,912.
+    max_minus: int = 500
+    #: ``*``: a chain crashes at 6,912.
+    max_times: int = 500
+    #: ``/`` (path sequence or division; not the ``/`` of IRIs): a division chain is a ``*``
+    #: chain to the parser (6,912); a path sequence is held by ``max_path_steps``.
+    max_slash: int = 500
+    #: ``|`` (path alternative): crashes at 11,264.
+    max_bar: int = 1_000
+    #: ``^`` (inverse path): crashes at 11,264.
+    max_caret: int = 1_000
+    #: ``UNION``: a chain crashes at 6,656.
+    max_union: int = 500
+    #: ``OPTIONAL``: 6,656 in one group crash.
+    max_optional: int = 500
+    #: ``MINUS``: 2,688 in one group crash.
+    max_minus_groups: int = 250
+    #: ``BIND``: 2,688 in one group crash.
+    max_bind: int = 250
+    #: ``FILTER``: 9,472 in one group crash.
+    max_filter: int = 500
+    #: ``SELECT`` (sub-queries): 2,560 nested crash.
+    max_select: int = 250
+    #: Triple patterns, counted as ``.``, ``;``, ``,`` and ``[``: the planner takes 10 s at
+    #: 104 ``?s ?p ?o .`` (152 objects ``,``; 400 nested ``[]``) and 0.5 s at 64; growth is
+    #: steep, so this one sits at 1/2, with the query timeout behind it. (Collection items,
+    #: ``(1 1 …)``, 144 of them plan 10 s, are left to the timeout.)
+    max_triples: int = 64
+
+    def refusal(self, found: Scan) -> str | None:
+        """Why ``found`` is over a limit (the first one), or None if it is within them all."""
+        if found.depth > self.max_depth:
+            return f"query nested {found.depth} levels deep; the limit is {self.max_depth}"
+        if found.path_steps > self.max_path_steps:
+            return (
+                f"a run of {found.path_steps} '/', '|' or '^' (property path steps or "
+                f"division); the limit is {self.max_path_steps}"
+            )
+        triples = sum(found.counts.get(k, 0) for k in ".;,[")
+        if triples > self.max_triples:
+            return (
+                f"about {triples} triple patterns (counting '.', ';', ',' and '['); "
+                f"the limit is {self.max_triples}"
+            )
+        for kind, name in _COUNTED_LIMITS.items():
+            count, limit = found.counts.get(kind, 0), getattr(self, name)
+            if count > limit:
+                return f"{count} occurrences of {kind!r} in one query; the limit is {limit}"
+        return None
+
+
+#: Each counted kind of :attr:`Scan.counts` and the :class:`Limits` field that caps it.
+_COUNTED_LIMITS = {
+    "!": "max_not",
+    "||": "max_or",
+    "&&": "max_and",
+    "+": "max_plus",
+    "-": "max_minus",
+    "*": "max_times",
+    "/": "max_slash",
+    "|": "max_bar",
+    "^": "max_caret",
+    "UNION": "max_union",
+    "OPTIONAL": "max_optional",
+    "MINUS": "max_minus_groups",
+    "BIND": "max_bind",
+    "FILTER": "max_filter",
+    "SELECT": "max_select",
+}
 
 
 def host_allowed(iri: str, allow_hosts: Collection[str]) -> bool:
@@ -454,14 +539,9 @@ def check_query(
             f"(found {', '.join(found.update)})",
             found.update,
         )
-    if found.depth > limits.max_depth:
-        raise QueryTooComplex(
-            f"query nested {found.depth} levels deep; the limit is {limits.max_depth}"
-        )
-    if found.path_steps > limits.max_path_steps:
-        raise QueryTooComplex(
-            f"property path of {found.path_steps} steps; the limit is {limits.max_path_steps}"
-        )
+    too_complex = limits.refusal(found)
+    if too_complex:
+        raise QueryTooComplex(too_complex)
     return found
 
 

@@ -1,32 +1,46 @@
 """A small SPARQL lexer that finds, before any parsing, what the engine must not be given.
 
-Why: pyoxigraph 0.5.13 really sends HTTP for ``SERVICE`` (it POSTs the sub-query to the
-URL) and dies with SIGSEGV, taking the whole process down, on deeply nested queries (measured:
-2,000 nested ``{}`` answer, 2,500 and 3,000 crash; 900 ``OPTIONAL`` groups or path steps keep
-its planner busy for more than a minute). So the query text is scanned first, and
-:mod:`dhs_ai_kg.engine` refuses what the scan reports.
+Why: pyoxigraph 0.5.13 really sends HTTP for ``SERVICE`` (it POSTs the sub-query to the URL),
+and dies with SIGSEGV, taking the whole process down, on long chains, nested or flat: nested
+``{}`` or ``()``, but also ``!``, ``||``, ``&&``, ``+``, ``*``, ``UNION``, ``OPTIONAL``,
+``MINUS``, ``BIND`` or ``FILTER`` repeated a few thousand times in one group; many triple
+patterns or path steps keep its planner busy for seconds (thresholds measured by
+``bench/crash_thresholds.py``, in ``bench/results/``). So the query text is scanned first, and
+:func:`dhs_ai_kg.engine.check_query` refuses what the scan reports: refused keywords, nesting
+depth, and a count of every operator and keyword kind (:attr:`Scan.counts`).
+
+**Linear time.** Every quantifier of the token pattern is possessive (no backtracking), and an
+alternative that scans far either consumes what it scanned or stops at a character no later
+attempt scans past: an IRI candidate stops at the next ``<``; an unterminated short string runs
+to the end of its line, an unterminated long one to the end of the text (Oxigraph fails there
+too); a name takes its whole run of name characters and dots at once, split afterwards. So
+``'a.' * 40000`` is scanned once, not once per ``a`` (it was quadratic: 30 s of CPU).
 
 The lexer skips what cannot hold a keyword: strings (all four quote forms, with escapes),
-IRIs (``<…>`` with the IRIREF character set, so ``?a < ?b`` stays an operator), comments,
-variables, blank-node labels, language tags and prefixed names (``service:x`` or ``ex:load``
-are names, not keywords). Bare words are compared case-insensitively with the refused
-keywords.
+IRIs (``<…>`` with the IRIREF character set and ``\\u`` escapes, so ``?a < ?b`` stays an
+operator), comments, variables, blank-node labels, language tags and prefixed names
+(``service:x`` or ``ex:load`` are names, not keywords). Bare words are compared
+case-insensitively with the refused keywords. Where ``<`` is a less-than, ``?a<?b&&?c>?d``
+looks like an IRI to a lexer, so operators *inside* an IRI token count too, beyond a small
+allowance per IRI that ordinary IRIs stay under (the ``/`` and ``-`` of ``http://a-b/c``).
 
 Oxigraph's parser does not require a word boundary after a keyword (measured:
-``SERVICESILENT<url>{…}`` and ``SERVICE:x{…}`` with ``PREFIX : <url>`` both send the request),
-so ``SERVICE`` is refused wherever a bare word or a prefix name *contains* it: a prefix called
-``service:`` is refused too, a false positive accepted for safety. Update keywords need only
-an exact word (the engine's query parser rejects updates anyway; the scan just gives the
-clearer message). Anything it does not recognize is taken one character at a time, so a malformed
-query can only yield *more* keyword tokens (more refusals), never fewer; a span it wrongly
-took for an IRI cannot hide ``SERVICE``, which must be followed by ``{`` (never inside an
-IRIREF). Oxigraph 0.5.13 does not apply ``\\uXXXX`` escapes outside strings (measured:
-``\\u0053ERVICE`` is a syntax error), so neither does this lexer.
+``SERVICESILENT<url>{…}``, ``SERVICE:x{…}`` with ``PREFIX : <url>``, ``LOADSILENT<url>`` and
+``LOAD:x`` all send the request), so ``SERVICE`` is refused wherever a bare word or a prefix
+name *contains* it (a prefix called ``service:`` is refused too, a false positive accepted for
+safety), and an update keyword wherever a bare word *starts* with it, or a prefix name does
+where an operation starts (``LOAD:x``; ``load:`` elsewhere is an ordinary prefix). Anything it
+does not recognize is taken one character at a time, so a malformed query can only yield
+*more* keyword tokens (more refusals), never fewer; a span it wrongly took for an IRI cannot
+hide ``SERVICE``, which must be followed by ``{`` (never inside an IRIREF). Oxigraph 0.5.13
+does not apply ``\\uXXXX`` escapes outside strings and IRIs (measured: ``\\u0053ERVICE`` is a
+syntax error), so neither does this lexer.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -37,35 +51,51 @@ OUTBOUND_KEYWORDS = frozenset({"SERVICE"})
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 )
+#: Keywords whose occurrences are counted (see :attr:`Scan.counts`).
+COUNTED_KEYWORDS = frozenset(
+    {"UNION", "OPTIONAL", "MINUS", "BIND", "FILTER", "SELECT", "VALUES", "SERVICE"}
+)
+#: Operators whose occurrences are counted; ``.``, ``;``, ``,`` and ``[`` stand for triple
+#: patterns, ``{`` for groups.
+COUNTED_OPERATORS = frozenset(
+    {"!", "||", "&&", "+", "-", "*", "/", "|", "^", "{", ".", ";", ",", "["}
+)
+#: Operators one IRI token may hold before they count (``http://a-b.org/x/y`` holds 4).
+IRI_ALLOWANCE = 16
 
 _PN_CHARS_BASE = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
     "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
 )
 _PN_CHARS = _PN_CHARS_BASE + "_0-9\u00b7\u0300-\u036f\u203f-\u2040\\-"
+_VARNAME = _PN_CHARS_BASE + "_0-9\u00b7\u0300-\u036f\u203f-\u2040"  # no "-": ?a-?b is a minus
+_LOCAL = rf"(?:[{_PN_CHARS}.:]|%[0-9A-Fa-f]{{2}}|\\.)*+"
+_EXPONENT = r"[eE][+-]?[0-9]++"
+_Q3 = "'''"
+_D3 = '"""'
 
 _TOKEN = re.compile(
     rf"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n\r]*)
+    (?P<ws>[\ \t\r\n]++)
+  | (?P<comment>\#[^\n\r]*+)
   | (?P<string>
-        '''(?:(?:'|'')?(?:[^'\\]|\\.))*'''
-      | \"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
-      | '(?:[^'\\\n\r]|\\.)*'
-      | "(?:[^"\\\n\r]|\\.)*"
+        {_Q3}(?:[^'\\]|\\.?|'(?!''))*+(?:{_Q3}|\Z)
+      | {_D3}(?:[^"\\]|\\.?|"(?!""))*+(?:{_D3}|\Z)
+      | '(?:[^'\\\n\r]|\\[^\n\r]?)*+'?
+      | "(?:[^"\\\n\r]|\\[^\n\r]?)*+"?
     )
-  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][{_PN_CHARS}]+)
-  | (?P<bnode>_:[{_PN_CHARS}.]*)
-  | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<pname>(?:[{_PN_CHARS_BASE}][{_PN_CHARS}.]*)?:(?:[{_PN_CHARS}.:]|%[0-9A-Fa-f]{{2}}|\\.)*)
-  | (?P<word>[{_PN_CHARS_BASE}_][{_PN_CHARS}]*)
-  | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
+  | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*+>)
+  | (?P<var>[?$][{_VARNAME}]++)
+  | (?P<bnode>_:[{_PN_CHARS}.]*+)
+  | (?P<langtag>@[A-Za-z]++(?:-[A-Za-z0-9]++)*+)
+  | (?P<name>[{_PN_CHARS_BASE}_][{_PN_CHARS}.]*+(?::{_LOCAL})?|:{_LOCAL})
+  | (?P<number>[0-9]++(?:\.[0-9]*+)?{_EXPONENT}|[0-9]*+\.[0-9]++(?:{_EXPONENT})?|[0-9]++)
   | (?P<punct>\^\^|\|\||&&|!=|<=|>=)
   | (?P<char>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
+_IRI_OPERATORS = re.compile(r"&&|!(?!=)|[-+*/]")
 
 _OPEN = frozenset("{([")
 _CLOSE = frozenset("})]")
@@ -79,7 +109,8 @@ UNREADABLE = ""
 
 @dataclass(frozen=True)
 class Scan:
-    """What the lexer found: refused keywords (upper case), deepest nesting, longest path."""
+    """What the lexer found: refused keywords (upper case), deepest nesting, longest path,
+    and how often each counted operator and keyword occurs."""
 
     keywords: tuple[str, ...] = field(default=())
     depth: int = 0
@@ -90,6 +121,8 @@ class Scan:
     service_targets: tuple[str, ...] = field(default=())
     #: The IRI after each ``FROM`` / ``FROM NAMED`` (resolved, or :data:`UNREADABLE`).
     from_targets: tuple[str, ...] = field(default=())
+    #: Occurrences of each :data:`COUNTED_OPERATORS` and :data:`COUNTED_KEYWORDS` member.
+    counts: Mapping[str, int] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def outbound(self) -> tuple[str, ...]:
@@ -102,29 +135,72 @@ class Scan:
         return tuple(k for k in self.keywords if k in UPDATE_KEYWORDS)
 
 
+def tokens(text: str) -> list[tuple[str, str]]:
+    """The significant tokens of ``text`` as (kind, text), in linear time; kinds: ``string``,
+    ``iri``, ``var``, ``bnode``, ``langtag``, ``word``, ``pname``, ``number``, ``punct``,
+    ``char`` (whitespace and comments dropped, a run like ``a.b.`` split at its dots)."""
+    found: list[tuple[str, str]] = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "char"
+        value = match.group()
+        if kind in ("ws", "comment"):
+            continue
+        if kind == "name":
+            _split_name(value, found)
+        elif kind == "bnode" and value.endswith("."):
+            label = value.rstrip(".")
+            found.append((kind, label))
+            found.extend(("char", ".") for _ in range(len(value) - len(label)))
+        else:
+            found.append((kind, value))
+    return found
+
+
+def _split_name(value: str, found: list[tuple[str, str]]) -> None:
+    """Append a name run: a prefixed name (its trailing dots apart), or words between dots."""
+    if ":" in value:
+        name = value.rstrip(".")
+        if name.endswith("\\"):  # ex:a\. : that dot is escaped
+            name = value[: len(name) + 1]
+        found.append(("pname", name))
+        found.extend(("char", ".") for _ in range(len(value) - len(name)))
+        return
+    for index, word in enumerate(value.split(".")):
+        if index:
+            found.append(("char", "."))
+        if word:
+            found.append(("word", word))
+
+
 def scan(text: str, prefixes: Mapping[str, str] | None = None) -> Scan:
     """Lex ``text`` once: refused keywords in order of appearance, max nesting, max path,
-    and the IRIs ``SERVICE`` and ``FROM`` name (prefixed names resolved with the query's
-    ``PREFIX``/``BASE`` declarations, then ``prefixes``)."""
+    counts, and the IRIs ``SERVICE`` and ``FROM`` name (prefixed names resolved with the
+    query's ``PREFIX``/``BASE`` declarations, then ``prefixes``)."""
     keywords: list[str] = []
-    significant: list[tuple[str, str]] = []
+    counts: Counter[str] = Counter()
     depth = max_depth = 0
     steps = max_steps = 0
     has_from = False
-    refused = UPDATE_KEYWORDS
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        value = match.group()
-        if kind not in ("ws", "comment"):
-            significant.append((kind or "char", value))
+    significant = tokens(text)
+    for index, (kind, value) in enumerate(significant):
         if kind in ("word", "pname"):
             upper = value.upper() if kind == "word" else value.split(":", 1)[0].upper()
             found = {k for k in OUTBOUND_KEYWORDS if k in upper}  # glued: SERVICESILENT<…>
-            if kind == "word" and upper in refused:
-                found.add(upper)
-            has_from = has_from or (kind == "word" and upper == "FROM")
+            if kind == "word" or _operation_starts(significant, index, depth):
+                found |= {k for k in UPDATE_KEYWORDS if upper.startswith(k)}  # LOADSILENT<…>
+            if kind == "word":
+                has_from = has_from or upper == "FROM"
+                if upper in COUNTED_KEYWORDS:
+                    counts[upper] += 1
+                counts["-"] += value.count("-")  # true-1: a word here, a minus to Oxigraph
             keywords.extend(sorted(found - set(keywords)))
-        elif kind == "char":
+        elif kind == "iri":
+            for operator, number in Counter(_IRI_OPERATORS.findall(value)).items():
+                counts[operator] += max(0, number - IRI_ALLOWANCE)
+            max_depth = max(max_depth, depth + _paren_depth(value))
+        elif kind in ("char", "punct"):
+            if value in COUNTED_OPERATORS:
+                counts[value] += 1
             if value in _OPEN:
                 depth += 1
                 max_depth = max(max_depth, depth)
@@ -136,7 +212,36 @@ def scan(text: str, prefixes: Mapping[str, str] | None = None) -> Scan:
             if value in _PATH_RESET:
                 steps = 0
     services, froms = _targets(significant, dict(prefixes or {}))
-    return Scan(tuple(keywords), max_depth, max_steps, has_from or bool(froms), services, froms)
+    return Scan(
+        tuple(keywords),
+        max_depth,
+        max_steps,
+        has_from or bool(froms),
+        services,
+        froms,
+        {k: v for k, v in counts.items() if v},
+    )
+
+
+def _operation_starts(tokens: list[tuple[str, str]], index: int, depth: int) -> bool:
+    """Whether ``tokens[index]`` can start an operation: at top level, first in the text, or
+    after ``;`` or an IRI (the end of a prologue, glued or not: ``PREFIXp:<…>LOADp:x``). No
+    query puts a prefixed name there, so ``load:x`` stays a name in queries."""
+    if depth:
+        return False
+    return index == 0 or tokens[index - 1][0] == "iri" or tokens[index - 1] == ("char", ";")
+
+
+def _paren_depth(iri: str) -> int:
+    """The deepest ``(`` nesting inside an IRI token (``?a<((1))>0`` is no IRI to Oxigraph)."""
+    depth = deepest = 0
+    for char in iri:
+        if char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 def _targets(
@@ -202,8 +307,13 @@ def _targets(
     return tuple(resolve(t) for t in services), tuple(resolve(t) for t in froms)
 
 
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
 def _resolve_iri(token: str, base: str | None) -> str:
-    iri = token[1:-1]
+    """The IRI of an IRIREF token: ``\\u`` escapes applied (Oxigraph does: measured, FROM
+    ``<\\u0068ttp://…>`` reads the graph ``http://…``), then resolved against ``base``."""
+    iri = _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), token[1:-1])
     return urljoin(base, iri) if base else iri
 
 
