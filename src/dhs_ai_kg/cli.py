@@ -23,6 +23,7 @@ from rdflib.util import from_n3
 
 from . import __version__
 from .export import FORMATS, ExportError, export
+from .formats import REGISTRY, Kind, by_name, from_extension
 from .loading import DataFileError, bind_prefixes, load_dataset
 from .namespaces import PREFIXES
 
@@ -40,7 +41,15 @@ exit codes:
 results go to stdout, diagnostics to stderr.
 """
 
-QUERY_FORMATS = ("table", "json", "csv", "tsv", "xml", "turtle", "nt", "jsonld")
+#: ``query --format`` values: ``table``, then every registry format's name and aliases.
+QUERY_FORMATS = tuple(dict.fromkeys(["table", *(n for f in REGISTRY for n in f.names)]))
+#: ``export --format`` values: the export formats' names and aliases.
+EXPORT_FORMATS = tuple(n for f in FORMATS.values() for n in f.names)
+
+
+def _names(kind: Kind) -> str:
+    """The format names of ``kind``, for help texts: ``json|xml|…``."""
+    return "|".join(f.name for f in REGISTRY if f.kind == kind)
 
 
 class CliError(Exception):
@@ -239,28 +248,25 @@ def _cmd_query(args: argparse.Namespace) -> int:
         fmt = args.format or ("turtle" if result.kind == "graph" else "table")
         if fmt == "table":
             if result.kind == "graph":
-                raise CliError("--format table is for SELECT/ASK; use turtle, nt, jsonld or xml")
+                raise CliError(f"--format table is for SELECT/ASK; use {_names('graph')}")
             data = results_table(result.serialize("json").decode("utf-8"))
         else:
-            data = result.serialize(_ENGINE_FORMAT_NAMES.get(fmt, fmt)).decode("utf-8")
+            found = by_name(fmt, "graph" if result.kind == "graph" else "results")
+            data = result.serialize(found.name if found else fmt).decode("utf-8")
     except (QueryError, ValueError) as exc:
         raise CliError(f"{label}: {exc}") from exc
     sys.stdout.write(data)
     return EXIT_OK
 
 
-#: CLI format names that the engine spells differently.
-_ENGINE_FORMAT_NAMES = {"nt": "ntriples"}
-
-
 # --- export, stats ------------------------------------------------------------------------
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    fmt = args.format
-    if fmt is None:
-        by_extension = {f.extension: f.name for f in FORMATS.values()}
-        fmt = by_extension.get(Path(args.output).suffix, "trig") if args.output else "trig"
+    chosen = by_name(args.format, "graph") if args.format else None
+    if chosen is None and args.output:
+        chosen = from_extension(Path(args.output).suffix, "graph")
+    fmt = chosen.name if chosen else "trig"
     try:
         text = export(_dataset(args), fmt, args.graph, union=args.union)
     except ExportError as exc:
@@ -381,16 +387,19 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument(
         "--format",
         choices=QUERY_FORMATS,
-        help="table|json|csv|tsv|xml for SELECT/ASK (default table); turtle|nt|jsonld|xml "
-        "for CONSTRUCT/DESCRIBE (default turtle)",
+        metavar="FORMAT",
+        help=f"table|{_names('results')} for SELECT/ASK (default table); {_names('graph')} "
+        "for CONSTRUCT/DESCRIBE (default turtle); aliases such as nt, ttl, srj work too",
     )
     _add_data_option(query)
 
     export_cmd = verb("export", "serialize the dataset or one named graph", _cmd_export)
     export_cmd.add_argument(
         "--format",
-        choices=tuple(FORMATS),
-        help="default: from the --output extension, else trig",
+        choices=EXPORT_FORMATS,
+        metavar="FORMAT",
+        help=f"{'|'.join(FORMATS)} (aliases such as nt, ttl, nq work too); "
+        "default: from the --output extension, else trig",
     )
     export_cmd.add_argument("--graph", metavar="NAME", help="one named graph (file stem)")
     export_cmd.add_argument(
