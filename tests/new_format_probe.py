@@ -22,13 +22,13 @@ N3 = formats.Format(
 )
 formats.REGISTRY = (*formats.REGISTRY, N3)  # the one place a new format is added
 
+from dhs_ai_kg_cli import EXPORT_FORMATS, QUERY_FORMATS  # noqa: E402
 from dhs_ai_kg_server import negotiation  # noqa: E402
 from dhs_ai_kg_server.app import create_app  # noqa: E402
 from rdflib import Dataset, Graph, Literal, URIRef  # noqa: E402
 from rdflib.namespace import RDFS  # noqa: E402
 
 from dhs_ai_kg import engine, export  # noqa: E402
-from dhs_ai_kg.cli import EXPORT_FORMATS, QUERY_FORMATS  # noqa: E402
 from dhs_ai_kg.namespaces import GRAPH, KG  # noqa: E402
 
 SD_RESULT_FORMAT = URIRef("http://www.w3.org/ns/sparql-service-description#resultFormat")

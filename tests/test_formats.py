@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from dhs_ai_kg_cli import EXPORT_FORMATS, QUERY_FORMATS
 from dhs_ai_kg_server import dumps, negotiation, service_description
 from rdflib import Dataset, Graph, Literal, URIRef, plugin
 from rdflib.namespace import RDFS
@@ -18,7 +19,6 @@ from rdflib.query import ResultParser, ResultSerializer
 from rdflib.serializer import Serializer
 
 from dhs_ai_kg import engine, export
-from dhs_ai_kg.cli import EXPORT_FORMATS, QUERY_FORMATS
 from dhs_ai_kg.formats import REGISTRY, Format, by_name, from_extension, from_media_type
 
 HERE = Path(__file__).parent

@@ -64,7 +64,7 @@ class Served:
 def start(*flags: str) -> Served:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "dhs_ai_kg.cli", "serve", "--port", str(port), *flags],
+        [sys.executable, "-m", "dhs_ai_kg_cli", "serve", "--port", str(port), *flags],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -218,7 +218,7 @@ def test_metrics_add_up_across_workers_and_access_log_is_json():
 
 
 def test_serve_reads_the_update_token_from_the_environment_only():
-    from dhs_ai_kg.cli import main
+    from dhs_ai_kg_cli import main
 
     assert main(["serve", "--update-token-env", "DHS_AI_KG_NO_SUCH_VAR"]) == 2
     os.environ["DHS_AI_KG_TEST_TOKEN"] = "t"

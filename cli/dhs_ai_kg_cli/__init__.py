@@ -1,5 +1,8 @@
 """The ``dhs-ai-kg`` command: validate, query, export, stats and serve the knowledge graph.
 
+The composition root: it depends on the core (:mod:`dhs_ai_kg`) and the server
+(:mod:`dhs_ai_kg_server`); neither imports it.
+
 Results go to stdout, diagnostics to stderr. Exit codes: 0 success (or the data conforms),
 1 the data does not conform to the shapes (``validate`` only), 2 error (bad arguments, a file
 that does not parse, an unknown query, a malformed query, a missing resource).
@@ -21,11 +24,11 @@ from rdflib.namespace import XSD
 from rdflib.term import Identifier
 from rdflib.util import from_n3
 
-from . import __version__
-from .export import FORMATS, ExportError, export
-from .formats import REGISTRY, Kind, by_name, from_extension
-from .loading import DataFileError, bind_prefixes, load_dataset
-from .namespaces import PREFIXES
+from dhs_ai_kg import __version__
+from dhs_ai_kg.export import FORMATS, ExportError, export
+from dhs_ai_kg.formats import REGISTRY, Kind, by_name, from_extension
+from dhs_ai_kg.loading import DataFileError, bind_prefixes, load_dataset
+from dhs_ai_kg.namespaces import PREFIXES
 
 EXIT_OK = 0
 EXIT_NONCONFORMING = 1
@@ -73,8 +76,8 @@ def _dataset(args: argparse.Namespace) -> Dataset:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .loading import parse_turtle
-    from .validation import load_ontology, load_shapes, validate, validate_shapes_graph
+    from dhs_ai_kg.loading import parse_turtle
+    from dhs_ai_kg.validation import load_ontology, load_shapes, validate, validate_shapes_graph
 
     for option, value in (("--shapes", args.shapes), ("--ontology", args.ontology)):
         if value is not None and not Path(value).is_file():
@@ -98,9 +101,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _quote_problems(dataset: Dataset, args: argparse.Namespace) -> list[str]:
     """Quotes not found exactly once in their release's text (``source/`` beside each graphs
     folder, ``data/source`` for the project's own)."""
-    from .grounding import quote_problems, release_texts
-    from .loading import union_graph
-    from .resources import resource_dir
+    from dhs_ai_kg.grounding import quote_problems, release_texts
+    from dhs_ai_kg.loading import union_graph
+    from dhs_ai_kg.resources import resource_dir
 
     folders = [resource_dir("data") / "source"]
     folders += [Path(d).parent / "source" for d in args.data or []]
@@ -159,7 +162,7 @@ def _query_and_bindings(args: argparse.Namespace) -> tuple[str, str, dict[str, I
             raise CliError(f"{ref}: no such query file")
         text = path.read_text(encoding="utf-8")
         return str(path), text, dict(parse_param(p) for p in args.param)
-    from .named_queries import NamedQueryError, find, load_named_queries
+    from dhs_ai_kg.named_queries import NamedQueryError, find, load_named_queries
 
     try:
         named = find(load_named_queries(), ref)
@@ -207,7 +210,7 @@ _PLAIN_DATATYPES = {
 
 def _cell(term: Node) -> str:
     """A term for a table cell: IRIs shortened, strings and numbers bare, other literals typed."""
-    from .validation import short
+    from dhs_ai_kg.validation import short
 
     if isinstance(term, Literal):
         text = " ".join(str(term).split()) if "\n" in str(term) else str(term)
@@ -240,7 +243,7 @@ def results_table(results_json: str) -> str:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from .engine import Engine, QueryError
+    from dhs_ai_kg.engine import Engine, QueryError
 
     label, text, bindings = _query_and_bindings(args)
     try:
@@ -280,7 +283,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from .stats import compute_stats
+    from dhs_ai_kg.stats import compute_stats
 
     stats = compute_stats(_dataset(args))
     sys.stdout.write(stats.to_json() if args.format == "json" else stats.table())
@@ -290,11 +293,14 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 # --- serve --------------------------------------------------------------------------------
 
 
+def serve(host: str, port: int, workers: int, app_config: dict[str, object]) -> None:
+    """Run the HTTP server until SIGTERM: the CLI's one call into the server's runner."""
+    import dhs_ai_kg_server  # loaded only to serve: the other commands need no Flask
+
+    dhs_ai_kg_server.run(host=host, port=port, workers=workers, app_config=app_config)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
-    try:
-        from dhs_ai_kg_server import run  # Flask lives in the server package only
-    except ImportError as exc:
-        raise CliError(f"the server package is not available: {exc}") from exc
     token: str | None = None
     if args.update_token_env:
         token = os.environ.get(args.update_token_env) or None
@@ -318,7 +324,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "SERVICE_ALLOWLIST": list(args.service_allow or []),
         "UPDATE_TOKEN": token,
     }
-    run(host=args.host, port=args.port, workers=args.workers, app_config=config)
+    serve(args.host, args.port, args.workers, config)
     return EXIT_OK
 
 
@@ -465,7 +471,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, DataFileError, ExportError, FileNotFoundError) as exc:
         _say(sys.stderr, f"dhs-ai-kg {args.command}: error: {exc}")
         return EXIT_ERROR
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
