@@ -72,8 +72,9 @@ def start(*flags: str) -> Served:
 
     def drain() -> None:
         assert process.stderr is not None
-        for line in process.stderr:
-            served.stderr.append(line.decode("utf-8", "replace"))
+        with process.stderr:  # closed at EOF: an unclosed pipe is a ResourceWarning
+            for line in process.stderr:
+                served.stderr.append(line.decode("utf-8", "replace"))
 
     threading.Thread(target=drain, daemon=True).start()
     for _ in range(300):  # bounded: 30 s
