@@ -51,6 +51,7 @@ def test_wheel_ships_resources_server_and_cli(wheel):
     assert "dhs_ai_kg/_resources/ontology/dhs-ai-kg.ttl" in names
     assert "dhs_ai_kg_cli/__init__.py" in names and "dhs_ai_kg_cli/__main__.py" in names
     assert "dhs_ai_kg/cli.py" not in names, "the CLI is its own package, not a core module"
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "no LICENSE shipped"
     assert "dhs_ai_kg_server/__init__.py" in names
     assert not any(n.startswith("server/") for n in names), "bare top-level 'server' package"
     assert not any(n.startswith(("tests/", "src/")) for n in names)
