@@ -145,7 +145,7 @@ def test_graph_serializes_in_every_graph_format_and_parses_back(engine: Engine, 
 
     result = engine.query("CONSTRUCT WHERE { ?s rdfs:label ?l }")
     data = result.serialize(fmt)
-    parsed = Graph().parse(data=data, format=EXPORT_FORMATS[fmt].rdflib_format.replace("long", ""))
+    parsed = Graph().parse(data=data, format=EXPORT_FORMATS[fmt].rdflib_parser)
     assert set(parsed) == set(result)
 
 

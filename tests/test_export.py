@@ -63,7 +63,7 @@ def test_triples_formats_need_a_graph_or_the_union(fmt):
         export(small_dataset(), fmt)
     union = Graph().parse(
         data=export(small_dataset(), fmt, union=True),
-        format=FORMATS[fmt].rdflib_format.replace("long", ""),
+        format=FORMATS[fmt].rdflib_parser,
     )
     assert len(union) == 2
 

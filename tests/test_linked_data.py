@@ -46,7 +46,7 @@ def test_a_resource_dereferences_by_accept(client, accept):
 
 
 @pytest.mark.parametrize(
-    ("suffix", "media_type"), zip([".ttl", ".nt", ".jsonld", ".rdf"], PARSERS, strict=True)
+    ("suffix", "media_type"), list(zip([".ttl", ".nt", ".jsonld", ".rdf"], PARSERS, strict=True))
 )
 def test_a_suffix_chooses_the_format(client, suffix, media_type):
     response = client.get(f"/id/org/mijente{suffix}", headers={"Accept": "text/turtle"})

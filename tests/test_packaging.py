@@ -41,7 +41,7 @@ def venv(wheel, tmp_path_factory) -> Path:
     return root
 
 
-def test_wheel_ships_resources_and_server(wheel):
+def test_wheel_ships_resources_server_and_cli(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for folder in ("ontology", "data/graphs", "queries"):
         prefix = f"dhs_ai_kg/_resources/{folder}/"
@@ -49,7 +49,9 @@ def test_wheel_ships_resources_and_server(wheel):
             continue  # an empty queries/ folder has nothing to ship yet
         assert any(n.startswith(prefix) for n in names), f"no {prefix} files in the wheel"
     assert "dhs_ai_kg/_resources/ontology/dhs-ai-kg.ttl" in names
-    assert "dhs_ai_kg/cli.py" in names
+    assert "dhs_ai_kg_cli/__init__.py" in names and "dhs_ai_kg_cli/__main__.py" in names
+    assert "dhs_ai_kg/cli.py" not in names, "the CLI is its own package, not a core module"
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "no LICENSE shipped"
     assert "dhs_ai_kg_server/__init__.py" in names
     assert not any(n.startswith("server/") for n in names), "bare top-level 'server' package"
     assert not any(n.startswith(("tests/", "src/")) for n in names)

@@ -120,7 +120,7 @@ def _complete(data: bytes) -> bool:
 def start(*flags: str, port: int | None = None) -> Served:
     port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "dhs_ai_kg.cli", "serve", "--port", str(port), *flags],
+        [sys.executable, "-m", "dhs_ai_kg_cli", "serve", "--port", str(port), *flags],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -341,54 +341,69 @@ class ReleaseFacts:
         }
 
 
-def literal_problems(spec: dict[str, Any], facts: ReleaseFacts) -> list[str]:
-    """Why the values of an expected file are not what the release says (empty: they are)."""
-    problems = []
-    labels = set(spec.get("labels", []))
-    derived = spec.get("derived", {})
-    fixed = spec.get("fixed", {})
-    datatypes = spec.get("datatypes", {})
-    unknown = set(derived.values()) - set(facts.derived)
-    problems += [f"unknown derived check {name!r}" for name in sorted(unknown)]
+class LiteralCheck:
+    """Checks the values of one expected file against the release, collecting ``problems``."""
 
-    def check(column: str, value: Any, row: dict[str, Any]) -> None:
+    def __init__(self, spec: dict[str, Any], facts: ReleaseFacts) -> None:
+        self.facts = facts
+        self.labels = set(spec.get("labels", []))
+        self.derived: dict[str, str] = spec.get("derived", {})
+        self.fixed: dict[str, list[Any]] = spec.get("fixed", {})
+        self.datatypes: dict[str, str] = spec.get("datatypes", {})
+        unknown = set(self.derived.values()) - set(facts.derived)
+        self.problems = [f"unknown derived check {name!r}" for name in sorted(unknown)]
+
+    def check(self, column: str, value: Any, row: dict[str, Any]) -> None:
+        """Record why ``value`` (of ``column`` in ``row``) is not what the release says."""
         if value is None:
             return
         if isinstance(value, list):
             for part in value:
-                check(column, part, row)
-        elif column in fixed:
-            if value not in fixed[column]:
-                problems.append(f"{column}: {value!r} not one of {fixed[column]}")
+                self.check(column, part, row)
+        elif column in self.fixed:
+            if value not in self.fixed[column]:
+                self.problems.append(f"{column}: {value!r} not one of {self.fixed[column]}")
         elif isinstance(value, bool):
-            problems.append(f"{column}: booleans are not checked against the release: {value}")
+            self.problems.append(f"{column}: booleans are not checked against the release: {value}")
         elif isinstance(value, int | Decimal):
-            if column in derived:
-                if not facts.derived[derived[column]](value, row):
-                    problems.append(f"{column}: {value} fails the {derived[column]!r} check")
-            elif Decimal(value) not in facts.numbers:
-                problems.append(f"{column}: the release states no number {value}")
-        elif value.startswith("<") and value.endswith(">"):
-            if value not in facts.terms:
-                problems.append(f"{column}: {value} is not a term of the dataset")
-        elif datatypes.get(column) == "xsd:date":
-            if release_date(value) not in facts.text:
-                problems.append(f"{column}: {release_date(value)!r} is not in the release")
-        elif value not in facts.text and not (column in labels and value in facts.labels):
-            kind = "nor one of our labels" if column in labels else "(not a label column)"
-            problems.append(f"{column}: {value!r} is not in the release {kind}")
+            self._number(column, value, row)
+        else:
+            self._text(column, value)
 
+    def _number(self, column: str, value: int | Decimal, row: dict[str, Any]) -> None:
+        if column in self.derived:
+            if not self.facts.derived[self.derived[column]](value, row):
+                self.problems.append(f"{column}: {value} fails the {self.derived[column]!r} check")
+        elif Decimal(value) not in self.facts.numbers:
+            self.problems.append(f"{column}: the release states no number {value}")
+
+    def _text(self, column: str, value: str) -> None:
+        facts = self.facts
+        if value.startswith("<") and value.endswith(">"):
+            if value not in facts.terms:
+                self.problems.append(f"{column}: {value} is not a term of the dataset")
+        elif self.datatypes.get(column) == "xsd:date":
+            if release_date(value) not in facts.text:
+                self.problems.append(f"{column}: {release_date(value)!r} is not in the release")
+        elif value not in facts.text and not (column in self.labels and value in facts.labels):
+            kind = "nor one of our labels" if column in self.labels else "(not a label column)"
+            self.problems.append(f"{column}: {value!r} is not in the release {kind}")
+
+
+def literal_problems(spec: dict[str, Any], facts: ReleaseFacts) -> list[str]:
+    """Why the values of an expected file are not what the release says (empty: they are)."""
+    checker = LiteralCheck(spec, facts)
     for row in spec.get("rows", []):
         for column, value in row.items():
-            check(column, value, row)
+            checker.check(column, value, row)
     label_iris = {str(p) for p in LABEL_PREDICATES} | {str(SKOS.definition), str(SKOS.scopeNote)}
     for s, p, o in spec.get("triples", []):
-        check("subject", s, {})
-        check("predicate", p, {})
+        checker.check("subject", s, {})
+        checker.check("predicate", p, {})
         if isinstance(o, str) and p[1:-1] in label_iris and o in facts.labels | {""}:
             continue
-        check(str(p), o, {})
-    return problems
+        checker.check(str(p), o, {})
+    return checker.problems
 
 
 # --- fixtures -------------------------------------------------------------------------------

@@ -19,14 +19,17 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from dhs_ai_kg.export import FORMATS, RdfFormat, export, graph_names
+from dhs_ai_kg.formats import REGISTRY
 
 from .state import state
 
 bp = Blueprint("dumps", __name__)
 
 #: Formats of the whole dataset (named graphs kept) and of each graph.
-DATASET_FORMATS: tuple[str, ...] = ("trig", "nquads", "jsonld")
-GRAPH_FORMATS: tuple[str, ...] = ("turtle", "ntriples", "jsonld", "xml")
+DATASET_FORMATS: tuple[str, ...] = tuple(n for n, f in FORMATS.items() if f.datasets)
+GRAPH_FORMATS: tuple[str, ...] = tuple(
+    f.name for f in REGISTRY if f.kind == "graph" and f.one_graph
+)
 #: The file stem of the whole dataset's dumps.
 DATASET_STEM = "dataset"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dhs_ai_kg.engine import OutputFormat
+from dhs_ai_kg.formats import REGISTRY
 
 __all__ = [
     "FORMAT_ALIASES",
@@ -22,23 +23,9 @@ __all__ = [
     "quality",
 ]
 
-#: ``format=`` spellings besides the tables' own names and media types, each mapped to the
-#: media type it means (a media type, not a table name: ``rdfxml`` must not pick SPARQL XML).
-FORMAT_ALIASES: dict[str, str] = {
-    "srj": "application/sparql-results+json",
-    "sparql-json": "application/sparql-results+json",
-    "srx": "application/sparql-results+xml",
-    "sparql-xml": "application/sparql-results+xml",
-    "rdfxml": "application/rdf+xml",
-    "rdf-xml": "application/rdf+xml",
-    "rdf": "application/rdf+xml",
-    "ttl": "text/turtle",
-    "nt": "application/n-triples",
-    "n-triples": "application/n-triples",
-    "json-ld": "application/ld+json",
-    "nq": "application/n-quads",
-    "n-quads": "application/n-quads",
-}
+#: ``format=`` spellings besides the tables' own names and media types (the registry's aliases),
+#: each mapped to the media type it means (not a table name: ``rdfxml`` must not pick SPARQL XML).
+FORMAT_ALIASES: dict[str, str] = {a: f.media_type for f in REGISTRY for a in f.aliases}
 
 
 def format_name(value: str | None) -> str | None:

@@ -18,6 +18,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, XSD
 
 from dhs_ai_kg.engine import CONSTRUCT_FORMATS, RESULTS_FORMATS, OutputFormat
+from dhs_ai_kg.formats import REGISTRY
 from dhs_ai_kg.loading import bind_prefixes
 
 __all__ = ["FORMAT_IRIS", "TEMPLATE", "DatasetCounts", "count", "serialize", "service_description"]
@@ -29,18 +30,7 @@ W3C_FORMATS = Namespace("http://www.w3.org/ns/formats/")
 TEMPLATE = Path(__file__).parent / "data" / "service-description.ttl"
 
 #: The W3C format IRI (https://www.w3.org/ns/formats/) of each answer format, by kind and name.
-FORMAT_IRIS: dict[tuple[str, str], URIRef] = {
-    ("results", "json"): W3C_FORMATS.SPARQL_Results_JSON,
-    ("results", "xml"): W3C_FORMATS.SPARQL_Results_XML,
-    ("results", "csv"): W3C_FORMATS.SPARQL_Results_CSV,
-    ("results", "tsv"): W3C_FORMATS.SPARQL_Results_TSV,
-    ("graph", "turtle"): W3C_FORMATS.Turtle,
-    ("graph", "ntriples"): W3C_FORMATS["N-Triples"],
-    ("graph", "jsonld"): W3C_FORMATS["JSON-LD"],
-    ("graph", "xml"): W3C_FORMATS.RDF_XML,
-    ("graph", "trig"): W3C_FORMATS.TriG,
-    ("graph", "nquads"): W3C_FORMATS["N-Quads"],
-}
+FORMAT_IRIS: dict[tuple[str, str], URIRef] = {(f.kind, f.name): URIRef(f.iri) for f in REGISTRY}
 
 
 @dataclass(frozen=True)
@@ -110,8 +100,7 @@ def serialize(graph: Graph, fmt: OutputFormat) -> bytes:
     if fmt.name == "jsonld":
         context = {p: str(ns) for p, ns in graph.namespaces() if p in _JSONLD_PREFIXES}
         return graph.serialize(format="json-ld", context=context, encoding="utf-8")
-    return graph.serialize(format=_RDFLIB_NAMES[fmt.name], encoding="utf-8")
+    return graph.serialize(format=fmt.rdflib_serializer or fmt.name, encoding="utf-8")
 
 
-_RDFLIB_NAMES = {"turtle": "turtle", "ntriples": "nt", "xml": "xml"}
 _JSONLD_PREFIXES = ("sd", "void", "rdfs", "dcterms", "formats")

@@ -43,7 +43,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
-from .export import FORMATS as RDF_FORMATS
+from .formats import REGISTRY, Format, table
 from .namespaces import BASE, KG, PREFIXES
 from .sparql_guard import Scan, scan, target_host
 
@@ -119,100 +119,26 @@ class QueryBindingError(QueryError, ValueError):
 # --- formats -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OutputFormat:
-    """One serialization of query results: name, media types (first canonical), suffix."""
-
-    name: str
-    kind: TypingLiteral["results", "graph"]
-    media_types: tuple[str, ...]
-    extension: str
-    label: str
-
-    @property
-    def media_type(self) -> str:
-        """The canonical media type."""
-        return self.media_types[0]
-
-    @property
-    def content_type(self) -> str:
-        """The ``Content-Type`` header value (all our formats are UTF-8)."""
-        return f"{self.media_type}; charset=utf-8"
-
+#: The type of an answer format (an entry of :data:`dhs_ai_kg.formats.REGISTRY`, or one the
+#: server adds, such as HTML).
+OutputFormat = Format
 
 #: SELECT/ASK result formats, by name (first entry is the default).
-RESULTS_FORMATS: dict[str, OutputFormat] = {
-    f.name: f
-    for f in (
-        OutputFormat(
-            "json",
-            "results",
-            ("application/sparql-results+json", "application/json"),
-            ".srj",
-            "SPARQL JSON",
-        ),
-        OutputFormat(
-            "xml",
-            "results",
-            ("application/sparql-results+xml", "application/xml", "text/xml"),
-            ".srx",
-            "SPARQL XML",
-        ),
-        OutputFormat("csv", "results", ("text/csv",), ".csv", "SPARQL CSV"),
-        OutputFormat("tsv", "results", ("text/tab-separated-values",), ".tsv", "SPARQL TSV"),
-    )
-}
+RESULTS_FORMATS: dict[str, OutputFormat] = table(f for f in REGISTRY if f.kind == "results")
 
-_GRAPH_ALIASES = {"turtle": ("application/x-turtle",), "jsonld": ("application/json",)}
+#: CONSTRUCT/DESCRIBE formats that write one graph as such, by name (first is the default).
+GRAPH_FORMATS: dict[str, OutputFormat] = table(
+    f for f in REGISTRY if f.kind == "graph" and f.one_graph
+)
 
-#: CONSTRUCT/DESCRIBE formats, by name (first is the default); media types and suffixes are
-#: those of :data:`dhs_ai_kg.export.FORMATS`, the project's table of RDF formats.
-GRAPH_FORMATS: dict[str, OutputFormat] = {
-    name: OutputFormat(
-        name,
-        "graph",
-        (RDF_FORMATS[name].media_type, *_GRAPH_ALIASES.get(name, ())),
-        RDF_FORMATS[name].extension,
-        RDF_FORMATS[name].label,
-    )
-    for name in ("turtle", "ntriples", "jsonld", "xml")
-}
-
-#: CONSTRUCT/DESCRIBE answers of the SPARQL endpoint: the graph formats, plus TriG and
-#: N-Quads, which write the answer's triples as the default graph of a dataset.
-CONSTRUCT_FORMATS: dict[str, OutputFormat] = {
-    **GRAPH_FORMATS,
-    **{
-        name: OutputFormat(
-            name,
-            "graph",
-            (RDF_FORMATS[name].media_type,),
-            RDF_FORMATS[name].extension,
-            RDF_FORMATS[name].label,
-        )
-        for name in ("trig", "nquads")
-    },
-}
+#: CONSTRUCT/DESCRIBE answers of the SPARQL endpoint: every RDF format; the dataset-only ones
+#: (TriG, N-Quads) write the answer's triples as the default graph of a dataset.
+CONSTRUCT_FORMATS: dict[str, OutputFormat] = table(f for f in REGISTRY if f.kind == "graph")
 
 #: Both tables, by result kind.
 FORMATS: dict[str, dict[str, OutputFormat]] = {
     "results": RESULTS_FORMATS,
     "graph": GRAPH_FORMATS,
-}
-
-_OX_RESULTS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-_OX_GRAPH = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "xml": ox.RdfFormat.RDF_XML,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
 }
 
 
@@ -367,7 +293,8 @@ class QueryResult:
         out = self.format(fmt.name if isinstance(fmt, OutputFormat) else fmt)
         if self.kind == "graph":
             prefixes = _serialization_prefixes(self._prefixes)
-            ox.serialize(self._graph(), output, format=_OX_GRAPH[out.name], prefixes=prefixes)
+            assert isinstance(out.oxigraph, ox.RdfFormat)
+            ox.serialize(self._graph(), output, format=out.oxigraph, prefixes=prefixes)
             return
         raw = (
             ox.Store().query("ASK {}" if self.boolean else "ASK { FILTER(false) }")
@@ -375,14 +302,16 @@ class QueryResult:
             else self._take_raw()
         )
         assert not isinstance(raw, ox.QueryTriples)
-        raw.serialize(output, format=_OX_RESULTS[out.name])
+        assert isinstance(out.oxigraph, ox.QueryResultsFormat)
+        raw.serialize(output, format=out.oxigraph)
 
     def serialize(self, fmt: str | OutputFormat | None = None) -> bytes:
         """The result as bytes in ``fmt`` (a name of :attr:`formats`; default JSON or Turtle)."""
         out = self.format(fmt.name if isinstance(fmt, OutputFormat) else fmt)
         if self.kind == "graph":
             prefixes = _serialization_prefixes(self._prefixes)
-            data = ox.serialize(self._graph(), format=_OX_GRAPH[out.name], prefixes=prefixes)
+            assert isinstance(out.oxigraph, ox.RdfFormat)
+            data = ox.serialize(self._graph(), format=out.oxigraph, prefixes=prefixes)
         else:
             raw = (
                 ox.Store().query("ASK {}" if self.boolean else "ASK { FILTER(false) }")
@@ -390,7 +319,8 @@ class QueryResult:
                 else self._take_raw()
             )
             assert not isinstance(raw, ox.QueryTriples)
-            data = raw.serialize(format=_OX_RESULTS[out.name])
+            assert isinstance(out.oxigraph, ox.QueryResultsFormat)
+            data = raw.serialize(format=out.oxigraph)
         assert data is not None  # no output file given: pyoxigraph returns the bytes
         return data
 

@@ -1,7 +1,7 @@
 """Serialize the dataset, or one of its named graphs, in the usual RDF formats.
 
-``FORMATS`` is the one table of format names, media types and file extensions; the server
-imports it too, so this module must stay free of Flask.
+``FORMATS`` is the view of the format registry (:mod:`dhs_ai_kg.formats`) this module writes;
+the server imports it too, so this module must stay free of Flask.
 
 Whole dataset vs. one graph: a dataset (``graph=None``) needs a format that can carry named
 graphs (TriG, N-Quads, JSON-LD). Asking for a triples-only format (Turtle, N-Triples, RDF/XML)
@@ -17,13 +17,13 @@ the exception: rdflib's serializer walks subjects in set order.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, Node, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
+from .formats import REGISTRY, Format, from_media_type, table
 from .loading import bind_prefixes, load_dataset, union_graph
 from .namespaces import GRAPH, PREFIXES
 from .resources import resource_dir
@@ -40,30 +40,14 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class RdfFormat:
-    """One serialization: its CLI name, media type, file extension and rdflib plugin."""
+#: The type of an export format (the server's dumps import this name).
+RdfFormat = Format
 
-    name: str
-    media_type: str
-    extension: str
-    rdflib_format: str
-    quads: bool
-    label: str
-
-
-#: Every export format, by CLI name. ``quads`` says whether it can hold named graphs.
-FORMATS: dict[str, RdfFormat] = {
-    f.name: f
-    for f in (
-        RdfFormat("trig", "application/trig", ".trig", "trig", True, "TriG"),
-        RdfFormat("nquads", "application/n-quads", ".nq", "nquads", True, "N-Quads"),
-        RdfFormat("jsonld", "application/ld+json", ".jsonld", "json-ld", True, "JSON-LD"),
-        RdfFormat("turtle", "text/turtle", ".ttl", "longturtle", False, "Turtle"),
-        RdfFormat("ntriples", "application/n-triples", ".nt", "nt", False, "N-Triples"),
-        RdfFormat("xml", "application/rdf+xml", ".rdf", "xml", False, "RDF/XML"),
-    )
-}
+#: Every export format, by name: the registry's RDF formats, dataset-only ones first (TriG is
+#: the default). ``datasets`` says whether a format can hold named graphs.
+FORMATS: dict[str, Format] = table(
+    sorted((f for f in REGISTRY if f.kind == "graph"), key=lambda f: (not f.datasets, f.one_graph))
+)
 
 
 class ExportError(ValueError):
@@ -72,8 +56,7 @@ class ExportError(ValueError):
 
 def format_for_media_type(media_type: str) -> RdfFormat | None:
     """The format served under ``media_type`` (parameters such as charset ignored), if any."""
-    bare = media_type.split(";", 1)[0].strip().lower()
-    return next((f for f in FORMATS.values() if f.media_type == bare), None)
+    return from_media_type(media_type, "graph")
 
 
 def graph_names(dataset: Dataset) -> list[str]:
@@ -180,7 +163,7 @@ def _sorted_json(value: object, key: str = "") -> object:
     return value
 
 
-def _serialize(target: Graph | Dataset, fmt: RdfFormat) -> str:
+def _serialize(target: Graph | Dataset, fmt: Format) -> str:
     if isinstance(target, Dataset):
         if fmt.name == "trig":
             return _trig(target)
@@ -188,7 +171,9 @@ def _serialize(target: Graph | Dataset, fmt: RdfFormat) -> str:
     if fmt.name == "jsonld":
         text = target.serialize(format="json-ld", context=dict(PREFIXES))
         return json.dumps(_sorted_json(json.loads(text)), indent=2, ensure_ascii=False) + "\n"
-    text = target.serialize(format=fmt.rdflib_format)
+    if fmt.rdflib_serializer is None:
+        raise ExportError(f"rdflib cannot write {fmt.label}")
+    text = target.serialize(format=fmt.rdflib_serializer)
     if fmt.name in ("nquads", "ntriples"):
         return _sorted_lines(text)  # line-based formats: sorted for stable diffs
     return text
@@ -212,11 +197,11 @@ def export(
     rdf_format = FORMATS[fmt]
     if graph is not None:
         return _serialize(_graph(dataset, graph), rdf_format)
-    if rdf_format.quads:
+    if rdf_format.datasets:
         return _serialize(dataset, rdf_format)
     if union:
         return _serialize(_union(dataset), rdf_format)
-    quad_formats = ", ".join(f.name for f in FORMATS.values() if f.quads)
+    quad_formats = ", ".join(f.name for f in FORMATS.values() if f.datasets)
     raise ExportError(
         f"{rdf_format.label} holds one graph: pass a graph name "
         f"({', '.join(graph_names(dataset)) or 'none loaded'}), ask for their union (--union), "

@@ -53,7 +53,7 @@ def server() -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "dhs_ai_kg.cli",
+            "dhs_ai_kg_cli",
             "serve",
             *("--host", "127.0.0.1"),
             *("--port", str(port), "--workers", "2"),

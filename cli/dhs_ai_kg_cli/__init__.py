@@ -1,5 +1,8 @@
 """The ``dhs-ai-kg`` command: validate, query, export, stats and serve the knowledge graph.
 
+The composition root: it depends on the core (:mod:`dhs_ai_kg`) and the server
+(:mod:`dhs_ai_kg_server`); neither imports it.
+
 Results go to stdout, diagnostics to stderr. Exit codes: 0 success (or the data conforms),
 1 the data does not conform to the shapes (``validate`` only), 2 error (bad arguments, a file
 that does not parse, an unknown query, a malformed query, a missing resource).
@@ -13,17 +16,21 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rdflib import BNode, Dataset, Graph, Literal, Node, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 from rdflib.util import from_n3
 
-from . import __version__
-from .export import FORMATS, ExportError, export
-from .loading import DataFileError, bind_prefixes, load_dataset
-from .namespaces import PREFIXES
+from dhs_ai_kg import __version__
+
+if TYPE_CHECKING:
+    from dhs_ai_kg_server import FrontConfig, Listen
+from dhs_ai_kg.export import FORMATS, ExportError, export
+from dhs_ai_kg.formats import REGISTRY, Kind, by_name, from_extension
+from dhs_ai_kg.loading import DataFileError, bind_prefixes, load_dataset
+from dhs_ai_kg.namespaces import PREFIXES
 
 EXIT_OK = 0
 EXIT_NONCONFORMING = 1
@@ -39,7 +46,15 @@ exit codes:
 results go to stdout, diagnostics to stderr.
 """
 
-QUERY_FORMATS = ("table", "json", "csv", "tsv", "xml", "turtle", "nt", "jsonld")
+#: ``query --format`` values: ``table``, then every registry format's name and aliases.
+QUERY_FORMATS = tuple(dict.fromkeys(["table", *(n for f in REGISTRY for n in f.names)]))
+#: ``export --format`` values: the export formats' names and aliases.
+EXPORT_FORMATS = tuple(n for f in FORMATS.values() for n in f.names)
+
+
+def _names(kind: Kind) -> str:
+    """The format names of ``kind``, for help texts: ``json|xml|…``."""
+    return "|".join(f.name for f in REGISTRY if f.kind == kind)
 
 
 class CliError(Exception):
@@ -63,8 +78,8 @@ def _dataset(args: argparse.Namespace) -> Dataset:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .loading import parse_turtle
-    from .validation import load_ontology, load_shapes, validate, validate_shapes_graph
+    from dhs_ai_kg.loading import parse_turtle
+    from dhs_ai_kg.validation import load_ontology, load_shapes, validate, validate_shapes_graph
 
     for option, value in (("--shapes", args.shapes), ("--ontology", args.ontology)):
         if value is not None and not Path(value).is_file():
@@ -88,9 +103,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _quote_problems(dataset: Dataset, args: argparse.Namespace) -> list[str]:
     """Quotes not found exactly once in their release's text (``source/`` beside each graphs
     folder, ``data/source`` for the project's own)."""
-    from .grounding import quote_problems, release_texts
-    from .loading import union_graph
-    from .resources import resource_dir
+    from dhs_ai_kg.grounding import quote_problems, release_texts
+    from dhs_ai_kg.loading import union_graph
+    from dhs_ai_kg.resources import resource_dir
 
     folders = [resource_dir("data") / "source"]
     folders += [Path(d).parent / "source" for d in args.data or []]
@@ -149,7 +164,7 @@ def _query_and_bindings(args: argparse.Namespace) -> tuple[str, str, dict[str, I
             raise CliError(f"{ref}: no such query file")
         text = path.read_text(encoding="utf-8")
         return str(path), text, dict(parse_param(p) for p in args.param)
-    from .named_queries import NamedQueryError, find, load_named_queries
+    from dhs_ai_kg.named_queries import NamedQueryError, find, load_named_queries
 
     try:
         named = find(load_named_queries(), ref)
@@ -197,7 +212,7 @@ _PLAIN_DATATYPES = {
 
 def _cell(term: Node) -> str:
     """A term for a table cell: IRIs shortened, strings and numbers bare, other literals typed."""
-    from .validation import short
+    from dhs_ai_kg.validation import short
 
     if isinstance(term, Literal):
         text = " ".join(str(term).split()) if "\n" in str(term) else str(term)
@@ -230,7 +245,7 @@ def results_table(results_json: str) -> str:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from .engine import Engine, QueryError
+    from dhs_ai_kg.engine import Engine, QueryError
 
     label, text, bindings = _query_and_bindings(args)
     try:
@@ -238,28 +253,25 @@ def _cmd_query(args: argparse.Namespace) -> int:
         fmt = args.format or ("turtle" if result.kind == "graph" else "table")
         if fmt == "table":
             if result.kind == "graph":
-                raise CliError("--format table is for SELECT/ASK; use turtle, nt, jsonld or xml")
+                raise CliError(f"--format table is for SELECT/ASK; use {_names('graph')}")
             data = results_table(result.serialize("json").decode("utf-8"))
         else:
-            data = result.serialize(_ENGINE_FORMAT_NAMES.get(fmt, fmt)).decode("utf-8")
+            found = by_name(fmt, "graph" if result.kind == "graph" else "results")
+            data = result.serialize(found.name if found else fmt).decode("utf-8")
     except (QueryError, ValueError) as exc:
         raise CliError(f"{label}: {exc}") from exc
     sys.stdout.write(data)
     return EXIT_OK
 
 
-#: CLI format names that the engine spells differently.
-_ENGINE_FORMAT_NAMES = {"nt": "ntriples"}
-
-
 # --- export, stats ------------------------------------------------------------------------
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    fmt = args.format
-    if fmt is None:
-        by_extension = {f.extension: f.name for f in FORMATS.values()}
-        fmt = by_extension.get(Path(args.output).suffix, "trig") if args.output else "trig"
+    chosen = by_name(args.format, "graph") if args.format else None
+    if chosen is None and args.output:
+        chosen = from_extension(Path(args.output).suffix, "graph")
+    fmt = chosen.name if chosen else "trig"
     try:
         text = export(_dataset(args), fmt, args.graph, union=args.union)
     except ExportError as exc:
@@ -273,7 +285,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from .stats import compute_stats
+    from dhs_ai_kg.stats import compute_stats
 
     stats = compute_stats(_dataset(args))
     sys.stdout.write(stats.to_json() if args.format == "json" else stats.table())
@@ -283,11 +295,16 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 # --- serve --------------------------------------------------------------------------------
 
 
+def serve(listen: Listen, front: FrontConfig, app_config: dict[str, object]) -> None:
+    """Run the HTTP server until SIGTERM: the CLI's one call into the server's runner."""
+    import dhs_ai_kg_server  # loaded only to serve: the other commands need no Flask
+
+    dhs_ai_kg_server.run(listen, front, app_config=app_config)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
-    try:  # Flask and granian live in the server package only
-        from dhs_ai_kg_server import FrontConfig, Listen, run
-    except ImportError as exc:
-        raise CliError(f"the server package is not available: {exc}") from exc
+    from dhs_ai_kg_server import FrontConfig, Listen  # the server's types, only to serve
+
     for name, value in (
         ("--max-body", args.max_body),
         ("--threads", args.threads),
@@ -325,7 +342,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         trust_proxy=args.trust_proxy,
     )
     listen = Listen(host=args.host, port=args.port, header_timeout=args.header_timeout)
-    run(listen, front, app_config=config)
+    serve(listen, front, config)
     return EXIT_OK
 
 
@@ -399,16 +416,19 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument(
         "--format",
         choices=QUERY_FORMATS,
-        help="table|json|csv|tsv|xml for SELECT/ASK (default table); turtle|nt|jsonld|xml "
-        "for CONSTRUCT/DESCRIBE (default turtle)",
+        metavar="FORMAT",
+        help=f"table|{_names('results')} for SELECT/ASK (default table); {_names('graph')} "
+        "for CONSTRUCT/DESCRIBE (default turtle); aliases such as nt, ttl, srj work too",
     )
     _add_data_option(query)
 
     export_cmd = verb("export", "serialize the dataset or one named graph", _cmd_export)
     export_cmd.add_argument(
         "--format",
-        choices=tuple(FORMATS),
-        help="default: from the --output extension, else trig",
+        choices=EXPORT_FORMATS,
+        metavar="FORMAT",
+        help=f"{'|'.join(FORMATS)} (aliases such as nt, ttl, nq work too); "
+        "default: from the --output extension, else trig",
     )
     export_cmd.add_argument("--graph", metavar="NAME", help="one named graph (file stem)")
     export_cmd.add_argument(
@@ -536,7 +556,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, DataFileError, ExportError, FileNotFoundError) as exc:
         _say(sys.stderr, f"dhs-ai-kg {args.command}: error: {exc}")
         return EXIT_ERROR
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
