@@ -8,7 +8,7 @@ from flask import Flask, Response
 
 from dhs_ai_kg.engine import Engine
 
-from . import dumps, edge, errors, linked_data, queries_api, sparql, ui, void
+from . import dumps, edge, errors, headers, linked_data, queries_api, sparql, ui, void
 
 #: Defaults; any key can be overridden through ``create_app(config=...)``.
 DEFAULTS: dict[str, object] = {
@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
     app.extensions["dhs_ai_kg.engine"] = engine if engine is not None else default_engine()
     errors.register(app)
     edge.install(app)
+    headers.install(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(ui.bp)
