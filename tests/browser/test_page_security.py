@@ -173,6 +173,10 @@ def test_typed_prefix_declaration_stays_as_typed_and_local(page, server, shoot):
     page.keyboard.press("Control+Enter")
     expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ rows? in"))
     assert column(page, "name")  # https://schema.org/ is the data's namespace: rows come back
+    # Nothing typed was kept in the browser either (YASQE's store.js: no persistence id).
+    assert (
+        page.evaluate("localStorage.length + sessionStorage.length + document.cookie.length") == 0
+    )
     only_loopback(page, server)
 
 
