@@ -190,3 +190,14 @@ def test_an_app_that_fails_outside_its_handlers_is_a_bare_500():
 
     status, _, body = run(call(Front(broken, FrontConfig()), scope()))
     assert status == 500 and b"secret" not in body and b"Traceback" not in body
+
+
+def test_the_fronts_own_answers_carry_the_security_headers():
+    front = Front(Recorder(), FrontConfig(threads=1, queue=0, max_body=1))
+    health = run(call(front, scope("/healthz")))
+    refused = run(call(front, scope(method="POST", headers=[("content-length", "5")])))
+    for _, headers, _ in (health, refused):
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["content-security-policy"].startswith("default-src 'none'")
+        assert headers["access-control-allow-origin"] == "*"

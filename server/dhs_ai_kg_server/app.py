@@ -8,7 +8,7 @@ from flask import Flask, Response
 
 from dhs_ai_kg.engine import Engine
 
-from . import dumps, edge, errors, linked_data, queries_api, sparql, ui, void
+from . import dumps, edge, errors, headers, linked_data, queries_api, sparql, ui, void
 from .state import default_engine, init_app
 
 #: Defaults; any key can be overridden through ``create_app(config=...)``.
@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
     init_app(app, engine)
     errors.register(app)
     edge.install(app)
+    headers.install(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(ui.bp)

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from .headers import COMMON, DATA_POLICY
+
 log = logging.getLogger("dhs_ai_kg_server")
 
 Scope = MutableMapping[str, Any]
@@ -39,12 +41,14 @@ Send = Callable[[Message], Awaitable[None]]
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 HEALTH_PATH = "/healthz"
-#: Headers every answer of this layer carries (the app adds its own to its answers).
+#: Headers every answer of this layer carries (the app adds its own to its answers): the
+#: same security headers as the app's (headers.py), CORS, and no caching.
 BASE_HEADERS = [
     (b"content-type", b"text/plain; charset=utf-8"),
     (b"access-control-allow-origin", b"*"),
-    (b"x-content-type-options", b"nosniff"),
     (b"cache-control", b"no-store"),
+    (b"content-security-policy", DATA_POLICY.encode()),
+    *((k.lower().encode(), v.encode()) for k, v in COMMON.items()),
 ]
 
 

@@ -5,7 +5,10 @@
 - ``browser``: a headless Chromium at ``/usr/bin/chromium`` (never a Playwright-downloaded
   build); missing, it is installed with apt when running as root, else every test fails
   saying how to install it.
-- ``page``: a fresh page whose ``page.requests`` lists every URL the page asked for.
+- ``page``: a fresh page whose ``page.requests`` lists every URL the page asked for and
+  ``page.dialogs`` every alert/confirm/prompt it opened (each dismissed); the test fails when
+  the page logged a Content Security Policy violation (``page.csp_violations``) or threw,
+  unless the test cleared those lists itself.
 - ``shoot(page, name)``: saves a screenshot as ``artifacts/screenshots/<name>.png``.
 """
 
@@ -128,10 +131,34 @@ def page(browser) -> Iterator[object]:
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.requests = requests
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if is_csp_violation(message.text) else None,
+    )
+    page.csp_violations = violations
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    dialogs: list[str] = []
+
+    def dismiss(dialog) -> None:
+        dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    page.dialogs = dialogs
     try:
         yield page
+        assert not violations, f"Content Security Policy violations: {violations}"
+        assert not errors, f"uncaught errors in the page: {errors}"
     finally:
         context.close()
+
+
+def is_csp_violation(text: str) -> bool:
+    """Whether a console message is Chromium reporting a Content Security Policy violation."""
+    return "Content Security Policy" in text or text.startswith("Refused to")
 
 
 @pytest.fixture

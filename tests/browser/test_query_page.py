@@ -11,6 +11,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from helpers import column, editor_text, only_loopback, query_of
 from playwright.sync_api import expect
 
 RELEASE = Path(__file__).resolve().parents[2] / "data" / "source" / "release.txt"
@@ -24,26 +25,6 @@ LEADS = [
     "Surveillance Resistance Lab",
 ]
 MIJENTE = "https://w3id.org/dhs-ai-kg/id/org/mijente"
-
-
-def only_loopback(page, server: str) -> None:
-    """Every request the page made went to the test server on 127.0.0.1."""
-    assert page.requests, "the page made no request at all"
-    origin = server.rstrip("/")
-    strays = [url for url in page.requests if not url.startswith(origin + "/")]
-    assert not strays, f"requests left 127.0.0.1: {strays}"
-
-
-def query_of(url: str) -> str:
-    """The ``query`` parameter of ``url``."""
-    return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["query"][0]
-
-
-def column(page, variable: str) -> list[str]:
-    """The cells of the results table's column ``?variable``, top to bottom."""
-    headers = page.locator("#results-table thead th").all_inner_texts()
-    index = headers.index(f"?{variable}") + 1
-    return page.locator(f"#results-table tbody tr td:nth-child({index})").all_inner_texts()
 
 
 def test_leads_named_in_the_release():
@@ -137,9 +118,7 @@ def test_query_in_the_url_is_reproduced(page, server, shoot, path):
     page.goto(server + path + "?" + urllib.parse.urlencode({"query": query}))
     expect(page.locator("#status")).to_have_text(re.compile(r"^1 row in"))
     assert column(page, "name") == ["Mijente"]
-    assert page.evaluate("document.querySelector('#editor .CodeMirror').CodeMirror.getValue()") == (
-        query
-    )
+    assert editor_text(page) == query
     shoot(page, f"query-from-url-{path or 'root'}")
     only_loopback(page, server)
 

@@ -21,11 +21,44 @@
   var exampleNameEl = document.getElementById("example-name");
   var shareEl = document.getElementById("share");
   var current = null; // the example whose parameters are shown, if any
+  var shownExample = null; // the example in the editor, and its text as shown
   var running = null; // AbortController of the query in flight
 
   // ---- the editor -------------------------------------------------------------------------
+  // Only completers that stay in the page: YASQE registers "property" and "class" (one request
+  // to lov.linkeddata.es per keystroke) and "prefixes" (which inserts a PREFIX line from its
+  // bundled prefix.cc list as soon as an undeclared prefix is typed: schema: → http://schema.org/)
+  // in Yasqe.defaults.autocompleters, and the constructor merges our list into that one index by
+  // index, so naming fewer completers does not remove them. They are taken out of the registry
+  // and the defaults before any editor exists. Our own "kg-prefixes" offers the project's
+  // prefixes (the server declares them anyway) after PREFIX, and never inserts on its own.
+  var COMPLETERS = ["variables", "kg-prefixes"];
+
+  function localOnly(Yasqe) {
+    Yasqe.forkAutocompleter("prefixes", {
+      name: "kg-prefixes",
+      persistenceId: null, // no localStorage
+      onInitialize: function () {}, // no PREFIX line added behind the user's back
+      get: function () {
+        return Object.keys(page.prefixes).sort().map(function (prefix) {
+          return prefix + ": <" + page.prefixes[prefix] + ">";
+        });
+      },
+    }, false);
+    Object.keys(Yasqe.Autocompleters).forEach(function (name) {
+      if (COMPLETERS.indexOf(name) < 0) delete Yasqe.Autocompleters[name];
+    });
+    Yasqe.defaults.autocompleters = [];
+    Yasqe.defaults.prefixCcApi = null;
+    Yasqe.defaults.requestConfig.endpoint = page.endpoint; // not dbpedia.org, whatever calls it
+    Yasqe.defaults.persistenceId = null;
+    Yasqe.defaults.createShareableLink = null;
+    Yasqe.defaults.consumeShareLink = null;
+  }
+
   var editor = null;
   if (window.Yasqe) {
+    localOnly(window.Yasqe);
     var holder = document.createElement("div");
     holder.id = "editor";
     textarea.parentNode.insertBefore(holder, textarea);
@@ -37,15 +70,17 @@
       consumeShareLink: null, // the URL is ours (?query=), not YASQE's #hash
       createShareableLink: null,
       showQueryButton: false,
-      prefixCcApi: null, // prefixes from YASQE's bundled list, never fetched
-      autocompleters: ["prefixes", "variables"],
+      prefixCcApi: null,
+      autocompleters: COMPLETERS.slice(),
       resizeable: true,
       editorHeight: "22rem",
       screenReaderLabel: "SPARQL query",
       requestConfig: { endpoint: page.endpoint, method: "POST" },
       extraKeys: { "Ctrl-Enter": runKey, "Cmd-Enter": runKey },
     });
+    editor.on("change", forgetStaleParameters);
   } else {
+    textarea.addEventListener("input", forgetStaleParameters);
     textarea.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
@@ -67,7 +102,18 @@
     return param.required && found ? found[1] : "";
   }
 
+  // An example's parameters bind that example only: once its text is edited, the query is the
+  // user's own and runs as written (a VALUES clause the user cannot see must not change it).
+  function forgetStaleParameters() {
+    if (!shownExample || getText() === shownExample.shownText) return;
+    showParameters(null);
+    document.querySelectorAll("#examples a.example.selected").forEach(function (a) {
+      a.classList.remove("selected");
+    });
+  }
+
   function showParameters(example) {
+    shownExample = example ? { name: example.name, shownText: getText() } : null;
     current = example && example.parameters.length ? example : null;
     paramInputs.textContent = "";
     paramsBox.hidden = !current;
@@ -129,6 +175,7 @@
 
   // The query to send: the editor's text, plus a VALUES clause for the filled-in parameters.
   function queryToRun() {
+    forgetStaleParameters();
     var text = getText();
     if (!current) return { text: text };
     var names = [];
@@ -248,10 +295,19 @@
     return best === null ? iri : best + ":" + iri.slice(prefixes[best].length);
   }
 
+  // Only web IRIs become links: a javascript:, data: or any other scheme would run or open
+  // something on a click, whatever label the query's own PREFIX gives it.
+  function isWebIri(iri) { return /^https?:\/\//i.test(iri); }
+
   function termCell(value) {
     var cell = document.createElement("td");
     if (!value) return cell;
-    if (value.type === "uri") {
+    if (value.type === "uri" && !isWebIri(value.value)) {
+      cell.textContent = "<" + value.value + ">";
+      cell.title = value.value;
+      cell.dataset.iri = value.value;
+      cell.className = "iri opaque";
+    } else if (value.type === "uri") {
       var a = document.createElement("a");
       a.href = localHref(value.value);
       a.textContent = compact(value.value);

@@ -1,0 +1,30 @@
+"""Checks shared by the browser tests (imported by name: pytest puts this folder on sys.path)."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+
+def only_loopback(page, server: str) -> None:
+    """Every request the page made went to the test server on 127.0.0.1."""
+    assert page.requests, "the page made no request at all"
+    origin = server.rstrip("/")
+    strays = [url for url in page.requests if not url.startswith(origin + "/")]
+    assert not strays, f"requests left 127.0.0.1: {strays}"
+
+
+def query_of(url: str) -> str:
+    """The ``query`` parameter of ``url``."""
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["query"][0]
+
+
+def column(page, variable: str) -> list[str]:
+    """The cells of the results table's column ``?variable``, top to bottom."""
+    headers = page.locator("#results-table thead th").all_inner_texts()
+    index = headers.index(f"?{variable}") + 1
+    return page.locator(f"#results-table tbody tr td:nth-child({index})").all_inner_texts()
+
+
+def editor_text(page) -> str:
+    """What the query editor holds."""
+    return str(page.evaluate("document.querySelector('#editor .CodeMirror').CodeMirror.getValue()"))

@@ -1,0 +1,208 @@
+"""The query page and the other HTML pages against hostile data and careless defaults.
+
+- a result IRI that is not http(s) (``javascript:``) is text, never a link (issue 6, finding 10);
+- every page works under the Content-Security-Policy, which also blocks a ``javascript:`` link
+  that slipped through;
+- what a user types stays in the editor as typed and never leaves 127.0.0.1 (finding 11);
+- an example's parameters do not bind a query the user wrote instead (finding 12).
+
+The ``page`` fixture fails a test on any CSP violation logged by the page (conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import urllib.parse
+
+import pytest
+from helpers import column, editor_text, only_loopback, query_of
+from playwright.sync_api import expect
+
+JAVASCRIPT = "javascript:alert(document.domain)"
+HOSTILE = {
+    # The IRI as it is: a link would run it.
+    "plain": f'SELECT ?x WHERE {{ BIND(IRI("{JAVASCRIPT}") AS ?x) }}',
+    # Labelled with a harmless-looking CURIE through the query's own PREFIX.
+    "curie": f"PREFIX kg2: <{JAVASCRIPT}//>\nSELECT ?x WHERE {{ BIND(kg2:org AS ?x) }}",
+}
+OWN_QUERY = "SELECT ?org ?name WHERE { ?org schema:name ?name }"
+
+
+def run_in_page(page, server: str, query: str) -> None:
+    """Open the query page with ``query`` in the URL and wait until it has run."""
+    page.goto(server + "?" + urllib.parse.urlencode({"query": query}))
+    expect(page.locator("body")).to_have_attribute("data-state", "done")
+
+
+def replace_editor_text(page, text: str) -> None:
+    """Select everything in the editor and type ``text`` over it, key by key."""
+    page.locator("#editor .CodeMirror").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type(text)
+
+
+def rows_by_cli(query: str) -> int:
+    """How many rows ``dhs-ai-kg query -`` gives for ``query`` (the data, not the page)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "dhs_ai_kg.cli", "query", "-", "--format", "json"],
+        input=query,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return len(json.loads(out)["results"]["bindings"])
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_a_javascript_iri_is_text_not_a_link(page, server, shoot, kind):
+    run_in_page(page, server, HOSTILE[kind])
+    expect(page.locator("#status")).to_have_text(re.compile(r"^1 row in"))
+    cell = page.locator("#results-table tbody td").first
+    assert cell.locator("a").count() == 0, cell.inner_html()
+    assert page.locator('#results-table [href^="javascript:" i]').count() == 0
+    # The full IRI stays visible to whoever hovers or reads it.
+    assert cell.get_attribute("title") == JAVASCRIPT + ("//org" if kind == "curie" else "")
+    before = page.url
+    cell.click()
+    cell.dblclick()
+    page.wait_for_timeout(300)  # give a script a moment to fire; the assertions do not time
+    assert page.dialogs == []
+    assert page.url == before
+    shoot(page, f"javascript-iri-{kind}")
+    only_loopback(page, server)
+
+
+def test_the_csp_blocks_a_javascript_link_that_slipped_through(page, server):
+    """Second line of defence: even a ``javascript:`` href put in the page does not run."""
+    run_in_page(page, server, "ASK { ?s ?p ?o }")
+    page.evaluate(
+        """href => {
+            const a = document.createElement("a");
+            a.id = "planted"; a.href = href; a.textContent = "planted";
+            document.querySelector("#results").appendChild(a);
+        }""",
+        JAVASCRIPT,
+    )
+    page.locator("#planted").click()
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+    assert any("javascript:" in v or "inline" in v for v in page.csp_violations)
+    page.csp_violations.clear()  # expected here; the fixture fails on any other
+    only_loopback(page, server)
+
+
+#: Every kind of HTML page the server renders, with a selector that shows it rendered whole.
+PAGES = {
+    "query": ("", "#editor .CodeMirror"),
+    "sparql": ("sparql", "#editor .CodeMirror"),
+    "queries": ("queries", "section.named-query"),
+    "named-query": ("queries/01-lead-organizations", "table.results"),
+    "index": ("id/", "section h2"),
+    "resource": ("id/org/mijente", "#statements table"),
+    "ontology": ("ontology", "section.term"),
+    "void": (".well-known/void", "#totals table"),
+    "not-found": ("id/org/no-such-thing", "h1"),
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_works_under_the_csp(page, server, shoot, name):
+    path, selector = PAGES[name]
+    response = page.goto(server + path)
+    assert response is not None
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    expect(page.locator(selector).first).to_be_visible()
+    # The site's stylesheet applied: the header is laid out by site.css, not the defaults.
+    assert page.locator("header.site").evaluate("e => getComputedStyle(e).display") == "flex"
+    if name in ("query", "sparql"):
+        page.get_by_role("link", name="Which organizations led the comments").click()
+        expect(page.locator("#status")).to_have_text(re.compile(r"^5 rows in"))
+    shoot(page, f"csp-{name}")
+    only_loopback(page, server)
+
+
+def test_typed_prefixed_names_stay_as_typed_and_local(page, server):
+    """Prefixed names typed in property and class position: nothing added, nothing sent out."""
+    page.goto(server)
+    parts = [
+        "SELECT ?org ?name WHERE { ?org schema:na",  # property position
+        "me ?name . OPTIONAL { ?org a schema:Org",  # class position
+        "anization } }",
+    ]
+    replace_editor_text(page, parts[0])
+    page.keyboard.press("Control+Space")  # ask for completions too, as a user may
+    page.keyboard.type(parts[1])
+    page.keyboard.press("Control+Space")
+    page.keyboard.type(parts[2])
+    page.wait_for_timeout(1000)  # let any completer's request start; none may
+    only_loopback(page, server)
+    typed = "".join(parts)
+    assert editor_text(page) == typed
+    page.keyboard.press("Control+Enter")
+    expected = rows_by_cli(typed)
+    assert expected == 11
+    expect(page.locator("#status")).to_have_text(re.compile(rf"^{expected} rows in"))
+    assert query_of(page.url) == typed
+    only_loopback(page, server)
+
+
+def test_typed_prefix_declaration_stays_as_typed_and_local(page, server, shoot):
+    page.goto(server)
+    parts = [
+        "PREFIX sch",
+        "ema: <https://schema.org/>\nSELECT ?name WHERE { ?x schema:name ?name . ?x a schema:Org",
+        "anization }",
+    ]
+    replace_editor_text(page, parts[0])
+    # The list offered after PREFIX is the project's prefixes (from the page), not prefix.cc's.
+    hints = page.locator(".CodeMirror-hints li")
+    expect(hints.first).to_be_visible()
+    assert hints.all_inner_texts() == ["schema: <https://schema.org/>"]
+    shoot(page, "typing-prefix")
+    page.keyboard.type(parts[1])
+    page.keyboard.press("Control+Space")
+    page.keyboard.type(parts[2])
+    page.wait_for_timeout(1000)
+    only_loopback(page, server)
+    typed = "".join(parts)
+    assert editor_text(page) == typed
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ rows? in"))
+    assert column(page, "name")  # https://schema.org/ is the data's namespace: rows come back
+    # Nothing typed was kept in the browser either (YASQE's store.js: no persistence id).
+    assert (
+        page.evaluate("localStorage.length + sessionStorage.length + document.cookie.length") == 0
+    )
+    only_loopback(page, server)
+
+
+def test_own_query_after_a_parameterised_example_is_not_bound(page, server, shoot):
+    page.goto(server)
+    page.get_by_role("link", name="What does the graph say about one organization?").click()
+    expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ triples in"))
+    expect(page.locator("#parameters")).to_be_visible()
+    replace_editor_text(page, OWN_QUERY)
+    expect(page.locator("#parameters")).to_be_hidden()
+    page.locator("#run").click()
+    expected = rows_by_cli(OWN_QUERY)
+    assert expected == 11
+    expect(page.locator("#status")).to_have_text(re.compile(rf"^{expected} rows in"))
+    assert query_of(page.url) == OWN_QUERY  # no VALUES the user did not write
+    shoot(page, "own-query-after-example")
+    only_loopback(page, server)
+
+
+def test_example_parameters_still_bind_the_unchanged_example(page, server):
+    page.goto(server)
+    page.get_by_role("link", name="What does the graph say about one organization?").click()
+    expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ triples in"))
+    assert (
+        query_of(page.url)
+        .rstrip()
+        .endswith("VALUES (?org) { (<https://w3id.org/dhs-ai-kg/id/org/mijente>) }")
+    )
+    only_loopback(page, server)
