@@ -121,9 +121,9 @@ def policy(value: str) -> dict[str, list[str]]:
     ids=[f"{m} {p} {h.get('Accept', '')[:10]}".strip() for m, p, h, _ in CASES],
 )
 def test_security_headers_on_every_response(client, method, path, request_headers, status):
-    response = client.open(path, method=method, headers=request_headers)
-    assert response.status_code == status
-    check(response)
+    with client.open(path, method=method, headers=request_headers) as response:
+        assert response.status_code == status
+        check(response)
 
 
 def test_security_headers_on_a_too_large_body(client):
