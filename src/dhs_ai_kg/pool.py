@@ -162,13 +162,7 @@ class QueryPool:
         PoolBusy (no process free within the time).
         """
         deadline = None if timeout is None else time.monotonic() + timeout
-        try:
-            process = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise PoolBusy(f"no query process became free within {timeout:g} s") from None
-        if self._closed:
-            process.kill()
-            raise PoolBusy("the query processes are stopped")
+        process = self._take(deadline, timeout)
         try:
             process.conn.send(job)
             remaining = None if deadline is None else max(deadline - time.monotonic(), 0)
@@ -192,6 +186,27 @@ class QueryPool:
             assert isinstance(payload, Exception)
             raise payload
         raise RuntimeError(f"the query process failed:\n{payload}")
+
+    def _take(self, deadline: float | None, timeout: float | None) -> _Process:
+        """A live idle process; one found dead while idle is replaced, not handed out."""
+        while True:
+            remaining = None if deadline is None else max(deadline - time.monotonic(), 0)
+            try:
+                process = self._idle.get(timeout=remaining)
+            except queue.Empty:
+                raise PoolBusy(f"no query process became free within {timeout:g} s") from None
+            if self._closed:
+                process.kill()
+                raise PoolBusy("the query processes are stopped")
+            if process.popen.poll() is None:
+                return process
+            log.error(
+                "query process %d died while idle (exit code %s)",
+                process.pid,
+                process.popen.returncode,
+            )
+            self.crashes += 1
+            self._replace(process)
 
     def _lost(self, process: _Process) -> QueryError:
         """The error for a process that died while answering (it is replaced)."""

@@ -50,7 +50,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    """``dhs-ai-kg serve`` (gunicorn, 2 workers) on a free loopback port; its base URL."""
+    """``dhs-ai-kg serve`` (the production server) on a free loopback port; its base URL."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -59,7 +59,7 @@ def server() -> Iterator[str]:
             "dhs_ai_kg_cli",
             "serve",
             *("--host", "127.0.0.1"),
-            *("--port", str(port), "--workers", "2"),
+            *("--port", str(port)),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
