@@ -48,7 +48,7 @@ def replace_editor_text(page, text: str) -> None:
 def rows_by_cli(query: str) -> int:
     """How many rows ``dhs-ai-kg query -`` gives for ``query`` (the data, not the page)."""
     out = subprocess.run(
-        [sys.executable, "-m", "dhs_ai_kg.cli", "query", "-", "--format", "json"],
+        [sys.executable, "-m", "dhs_ai_kg_cli", "query", "-", "--format", "json"],
         input=query,
         capture_output=True,
         text=True,
