@@ -24,7 +24,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote_to_bytes, urlencode
 
 import pytest
 from dhs_ai_kg_server import create_app
@@ -277,7 +277,10 @@ def test_fuzz_paths(app, client, data):
         path += "/" + data.draw(segment, "segment2")
     verb = data.draw(method, "method")
     sent = data.draw(headers, "headers")
-    check("paths", client.open(path, method=verb, headers=sent))
+    # Set PATH_INFO as a WSGI server does (the bytes, percent-decoded, as Latin-1): the test
+    # client would read a path such as "//x" as a URL with a host.
+    wsgi = {"PATH_INFO": unquote_to_bytes(path).decode("latin-1"), "REQUEST_URI": path}
+    check("paths", client.open("/", method=verb, headers=sent, environ_overrides=wsgi))
 
 
 #: A request that works, for every route (headers and bodies are fuzzed around it).
