@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,10 @@ from dhs_ai_kg.namespaces import GRAPH, KG, OA
 from dhs_ai_kg.resources import resource_dir, source_text_file
 
 RELEASE = KG["doc/press-release-2023-12-05"]
-SHARED_SOURCE = Path(__file__).resolve().parents[2] / "shared" / "source" / "release.txt"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+#: ``sha256sum`` line of the release as received, recorded when it was added to the repository
+#: (a maintainer checks a new copy with ``sha256sum -c tests/expected/release.txt.sha256``).
+RECORDED_HASH = Path(__file__).parent / "expected" / "release.txt.sha256"
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +38,27 @@ def texts(union):
 
 
 def test_shipped_source_is_the_release_verbatim():
-    assert source_text_file().read_bytes() == SHARED_SOURCE.read_bytes()
+    digest, name = RECORDED_HASH.read_text(encoding="utf-8").split()
+    assert (REPO_ROOT / name).resolve() == source_text_file().resolve()
+    assert hashlib.sha256(source_text_file().read_bytes()).hexdigest() == digest
+
+
+#: How a test could reach outside the repository: a named folder beside it, or an absolute path.
+OUTSIDE = re.compile(r"\.\./shared|/w[o]rk/|[\"']/(?:tmp|home|root|srv|opt)/|[\"']shared[\"']")
+PARENTS = re.compile(r"\bparents\[(\d+)\]")
+
+
+def test_no_test_reads_outside_the_repository():
+    sources = [p for p in (REPO_ROOT / "tests").rglob("*.py") if ".venv" not in p.parts]
+    assert Path(__file__) in sources
+    found = []
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        found += [f"{path.name}: {m[0]}" for m in OUTSIDE.finditer(text)]
+        for match in PARENTS.finditer(text):  # tests/x.py: parents[1] is the root, [2] outside
+            if not path.resolve().parents[int(match[1])].is_relative_to(REPO_ROOT):
+                found.append(f"{path.name}: {match[0]} leaves the repository")
+    assert found == []
 
 
 def test_plain_text_removes_only_bold_markers():

@@ -15,12 +15,12 @@ from rdflib import OWL, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from dhs_ai_kg.engine import GRAPH_FORMATS, Engine, OutputFormat
-from dhs_ai_kg.export import ExportError, export, graph_names
 from dhs_ai_kg.loading import bind_prefixes, parse_turtle
 from dhs_ai_kg.named_queries import NamedQuery, parse_named_query
 from dhs_ai_kg.namespaces import BASE, ONTOLOGY, PREFIXES
 from dhs_ai_kg.resources import ontology_file, resource_dir
 
+from .dumps import current_dumps
 from .errors import NoAcceptableFormat
 from .negotiation import choose
 from .sparql import current_engine
@@ -89,6 +89,39 @@ def curie(iri: str) -> str:
         if local and "/" not in local and "#" not in local:
             return f"{best}:{local}"
     return iri
+
+
+#: What an IRI path may hold unescaped (RFC 3987 ``ipchar`` and ``/``) besides ``ucschar``.
+_IPATH_ASCII = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/"
+)
+#: RFC 3987 ``ucschar``: the non-ASCII code points an IRI may hold unescaped.
+_UCSCHAR = (
+    (0xA0, 0xD7FF),
+    (0xF900, 0xFDCF),
+    (0xFDF0, 0xFFEF),
+    *((plane + 0x0000, plane + 0xFFFD) for plane in range(0x10000, 0xE0000, 0x10000)),
+    (0xE1000, 0xEFFFD),
+)
+
+
+def _ipath_char(char: str) -> bool:
+    if char in _IPATH_ASCII:
+        return True
+    point = ord(char)
+    return point >= 0xA0 and any(low <= point <= high for low, high in _UCSCHAR)
+
+
+def iri_path(path: str) -> str:
+    """``path`` (as decoded from the URL) as an IRI path: other characters percent-encoded.
+
+    ``/id/a%20b`` asks for ``BASE/id/a%20b``, a legal IRI; a ``%`` from ``%25``, a control
+    character or bytes that were not UTF-8 (decoded as U+FFFD) are escaped the same way.
+    """
+    return "".join(
+        char if _ipath_char(char) else "".join(f"%{b:02X}" for b in char.encode("utf-8"))
+        for char in path
+    )
 
 
 def public_url(path: str) -> str:
@@ -338,7 +371,7 @@ def index() -> Response:
 @bp.get("/id/<path:rest>")
 def resource(rest: str) -> Response:
     """Everything the graph says about ``BASE/id/<rest>``, with its grounding quotes."""
-    rest, forced = _split_suffix(rest)
+    rest, forced = _split_suffix(iri_path(rest))
     iri = f"{BASE}id/{rest}"
     path = f"/id/{rest}"
     fmt = negotiate(forced)
@@ -438,7 +471,7 @@ def ontology_version(version: str) -> Response:
     """The ontology's version IRI (``BASE/ontology/<owl:versionInfo>``): the same document."""
     graph = ontology_graph()
     known = {str(v) for v in graph.objects(URIRef(ONTOLOGY), OWL.versionInfo)}
-    version, forced = _split_suffix(version)
+    version, forced = _split_suffix(iri_path(version))
     if version not in known:
         return not_found(f"{ONTOLOGY}/{version}", {f"/ontology/{v}": v for v in known})
     suffix = next((s for s, f in SUFFIXES.items() if f is forced), "")
@@ -451,26 +484,28 @@ def ontology_version(version: str) -> Response:
 @bp.get("/graph/<name>")
 def named_graph(name: str) -> Response:
     """One named graph, whole (``BASE/graph/<name>``)."""
-    name, forced = _split_suffix(name)
-    dataset = state().dataset
-    names = graph_names(dataset)
-    if name not in names:
-        return not_found(f"{BASE}graph/{name}", {f"/graph/{n}": n for n in names})
+    name, forced = _split_suffix(iri_path(name))
+    graphs = {d.graph: d for d in current_dumps().values() if d.graph is not None}
+    if name not in graphs:
+        return not_found(f"{BASE}graph/{name}", {f"/graph/{n}": n for n in sorted(graphs)})
     fmt = negotiate(forced)
     if fmt is HTML:  # a graph has no page of its own: its Turtle is readable
         fmt = GRAPH_FORMATS["turtle"]
-    try:
-        return _rdf(export(dataset, fmt.name, graph=name), fmt, f"/graph/{name}", html=False)
-    except ExportError:  # a name graph_names listed always exports; keep the registry honest
+    dump = next(  # the bytes /dumps/ serves: serialized once, never per request
+        (d for d in current_dumps().values() if d.graph == name and d.format.name == fmt.name),
+        None,
+    )
+    if dump is None:  # a graph format without a dump: keep the registry honest
         abort(404)
+    return _rdf(dump.body, fmt, f"/graph/{name}", html=False)
 
 
 @bp.get("/source/<name>")
 def source(name: str) -> Response:
     """A release's text as received (``BASE/source/<name>``), e.g. ``release.txt``."""
     folder = resource_dir("data") / "source"
-    path = folder / name
-    if path.parent != folder or not path.is_file():
-        files = {f"/source/{p.name}": p.name for p in sorted(folder.glob("*")) if p.is_file()}
-        return not_found(f"{BASE}source/{name}", files)
-    return Response(path.read_bytes(), 200, content_type="text/plain; charset=utf-8")
+    files = {p.name: p for p in sorted(folder.glob("*")) if p.is_file()}
+    if name not in files:  # only listed names reach the file system: no long or odd paths
+        listed = {f"/source/{n}": n for n in files}
+        return not_found(f"{BASE}source/{iri_path(name)}", listed)
+    return Response(files[name].read_bytes(), 200, content_type="text/plain; charset=utf-8")

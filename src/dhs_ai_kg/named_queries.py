@@ -27,7 +27,6 @@ import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal as TypingLiteral
 
@@ -58,7 +57,6 @@ _PARAM = re.compile(
     r"^#\s*param\s+[?$](?P<name>\w+)\s+(?P<type>\w+)\s+(?P<need>required|optional)\s*:\s*"
     r"(?P<description>.*?)\s*$"
 )
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
 class NamedQueryError(ValueError):
@@ -132,6 +130,20 @@ class NamedQuery:
         return bindings
 
 
+#: XSD lexical forms (ASCII digits only; no exponent, ``NaN`` or ``_``).
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: The most characters of a bad value an error message repeats.
+_SHOWN = 80
+
+
+def _shown(value: str) -> str:
+    """``value`` quoted for an error message, control characters escaped, long ones cut."""
+    cut = value if len(value) <= _SHOWN else value[:_SHOWN] + "…"
+    return repr(cut)
+
+
 def convert(value: str, kind: str) -> Identifier:
     """The RDF term for a string parameter of type ``kind`` (IRIs: full, <…> or prefixed)."""
     text = value.strip()
@@ -140,28 +152,28 @@ def convert(value: str, kind: str) -> Identifier:
     if kind == "string":
         return Literal(value)
     if kind == "integer":
+        if not _INTEGER.fullmatch(text):
+            raise ValueError(f"not an integer: {_shown(value)}")
         try:
             return Literal(int(text), datatype=XSD.integer)
-        except ValueError:
-            raise ValueError(f"not an integer: {value!r}") from None
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            raise ValueError(f"not an integer this server takes: {_shown(value)}") from None
     if kind == "decimal":
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"not a decimal: {value!r}") from None
-        if not number.is_finite():
-            raise ValueError(f"not a decimal: {value!r}")
+        if not _DECIMAL.fullmatch(text):
+            raise ValueError(f"not a decimal (digits and one '.'): {_shown(value)}")
         return Literal(text, datatype=XSD.decimal)
     if kind == "date":
         try:
+            if not _DATE.fullmatch(text):
+                raise ValueError
             datetime.date.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"not a date (YYYY-MM-DD): {value!r}") from None
+            raise ValueError(f"not a date (YYYY-MM-DD): {_shown(value)}") from None
         return Literal(text, datatype=XSD.date)
     if kind == "boolean":
         lowered = text.lower()
         if lowered not in ("true", "false", "1", "0"):
-            raise ValueError(f"not a boolean (true/false): {value!r}")
+            raise ValueError(f"not a boolean (true/false): {_shown(value)}")
         return Literal(lowered in ("true", "1"))
     raise ValueError(f"unknown parameter type {kind!r}; use one of: {', '.join(PARAM_TYPES)}")
 
@@ -173,11 +185,15 @@ def _iri(text: str) -> URIRef:
         prefix, local = text.split(":", 1)
         if prefix in PREFIXES:
             text = PREFIXES[prefix] + local
-    if not _SCHEME.match(text) or any(c in text for c in ' <>"{}|^`\\'):
+    try:
+        ox.NamedNode(text)  # RFC 3987, as the engine checks it: never a 500 at bind time
+    except ValueError as exc:
         known = ", ".join(sorted(PREFIXES))
+        reason = repr(str(exc))[1:-1]
         raise ValueError(
-            f"not an IRI: {text!r} (give a full IRI, <IRI>, or prefix:name with one of {known})"
-        )
+            f"not an IRI: {_shown(text)}: {reason} "
+            f"(give a full IRI, <IRI>, or prefix:name with one of {known})"
+        ) from None
     return URIRef(text)
 
 
@@ -252,7 +268,7 @@ def find(queries: Mapping[str, NamedQuery], name: str) -> NamedQuery:
     if name in queries:
         return queries[name]
     matches: list[str] = []
-    if name.isdigit():
+    if name.isascii() and name.isdigit():  # "²".isdigit() is True, but int("²") fails
         matches = [q for q in queries if (m := re.match(r"\d+", q)) and int(m[0]) == int(name)]
     if not matches:
         matches = [q for q in queries if q.startswith(name)]
