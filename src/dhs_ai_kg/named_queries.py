@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as TypingLiteral
@@ -146,36 +146,44 @@ def _shown(value: str) -> str:
 
 def convert(value: str, kind: str) -> Identifier:
     """The RDF term for a string parameter of type ``kind`` (IRIs: full, <…> or prefixed)."""
-    text = value.strip()
-    if kind == "iri":
-        return _iri(text)
     if kind == "string":
         return Literal(value)
-    if kind == "integer":
-        if not _INTEGER.fullmatch(text):
-            raise ValueError(f"not an integer: {_shown(value)}")
-        try:
-            return Literal(int(text), datatype=XSD.integer)
-        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
-            raise ValueError(f"not an integer this server takes: {_shown(value)}") from None
-    if kind == "decimal":
-        if not _DECIMAL.fullmatch(text):
-            raise ValueError(f"not a decimal (digits and one '.'): {_shown(value)}")
-        return Literal(text, datatype=XSD.decimal)
-    if kind == "date":
-        try:
-            if not _DATE.fullmatch(text):
-                raise ValueError
-            datetime.date.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"not a date (YYYY-MM-DD): {_shown(value)}") from None
-        return Literal(text, datatype=XSD.date)
-    if kind == "boolean":
-        lowered = text.lower()
-        if lowered not in ("true", "false", "1", "0"):
-            raise ValueError(f"not a boolean (true/false): {_shown(value)}")
-        return Literal(lowered in ("true", "1"))
-    raise ValueError(f"unknown parameter type {kind!r}; use one of: {', '.join(PARAM_TYPES)}")
+    converter = _CONVERTERS.get(kind)
+    if converter is None:
+        raise ValueError(f"unknown parameter type {kind!r}; use one of: {', '.join(PARAM_TYPES)}")
+    return converter(value.strip(), value)
+
+
+def _integer(text: str, value: str) -> Identifier:
+    if not _INTEGER.fullmatch(text):
+        raise ValueError(f"not an integer: {_shown(value)}")
+    try:
+        return Literal(int(text), datatype=XSD.integer)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+        raise ValueError(f"not an integer this server takes: {_shown(value)}") from None
+
+
+def _decimal(text: str, value: str) -> Identifier:
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError(f"not a decimal (digits and one '.'): {_shown(value)}")
+    return Literal(text, datatype=XSD.decimal)
+
+
+def _date(text: str, value: str) -> Identifier:
+    try:
+        if not _DATE.fullmatch(text):
+            raise ValueError
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not a date (YYYY-MM-DD): {_shown(value)}") from None
+    return Literal(text, datatype=XSD.date)
+
+
+def _boolean(text: str, value: str) -> Identifier:
+    lowered = text.lower()
+    if lowered not in ("true", "false", "1", "0"):
+        raise ValueError(f"not a boolean (true/false): {_shown(value)}")
+    return Literal(lowered in ("true", "1"))
 
 
 def _iri(text: str) -> URIRef:
@@ -195,6 +203,16 @@ def _iri(text: str) -> URIRef:
             f"(give a full IRI, <IRI>, or prefix:name with one of {known})"
         ) from None
     return URIRef(text)
+
+
+#: Each typed parameter's converter: (stripped text, value as given) → term.
+_CONVERTERS: dict[str, Callable[[str, str], Identifier]] = {
+    "iri": lambda text, _value: _iri(text),
+    "integer": _integer,
+    "decimal": _decimal,
+    "date": _date,
+    "boolean": _boolean,
+}
 
 
 def _header(path: Path, text: str) -> tuple[str, tuple[Parameter, ...]]:
