@@ -47,9 +47,14 @@ def engine() -> Engine:
 LABELS = "SELECT ?org ?label WHERE { ?org rdfs:label ?label }"
 
 
-def test_copies_every_quad_and_keeps_the_dataset(engine: Engine):
+def test_copies_every_quad_and_gives_them_back_to_rdflib(engine: Engine):
     assert len(engine.store) == len(fixture_dataset())
-    assert isinstance(engine.dataset, Dataset)
+    copy = engine.to_rdflib()
+    assert isinstance(copy, Dataset) and len(copy) == len(fixture_dataset())
+    assert {g.identifier for g in copy.graphs() if len(g)} == {
+        g.identifier for g in fixture_dataset().graphs() if len(g)
+    }
+    assert not hasattr(engine, "dataset")  # the engine keeps one copy: the store
 
 
 def test_default_graph_is_the_union_of_named_graphs(engine: Engine):

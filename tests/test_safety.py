@@ -338,7 +338,7 @@ def test_etag_follows_the_dataset_version():
     client = make_app().test_client()
     before = get(client, SELECT).headers["ETag"]
     assert get(client, SELECT).headers["ETag"] == before
-    other = Engine.from_dataset(fixture_engine().dataset)
+    other = fixture_engine()
     other.store.add(ox.Quad(ox.NamedNode("urn:x:a"), ox.NamedNode("urn:x:p"), ox.Literal("new")))
     changed = create_app({"QUERY_ISOLATION": "inline"}, engine=other).test_client()
     assert get(changed, SELECT).headers["ETag"] != before

@@ -262,3 +262,21 @@ def test_the_server_serves_and_stops_on_sigterm(tmp_path):
         output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, output.decode()
     assert b"Shutting down" in output
+
+
+def test_warm_builds_everything_and_leaves_the_store_as_the_one_copy():
+    from dhs_ai_kg_server.app import warm
+    from dhs_ai_kg_server.state import State
+
+    app = create_app({"QUERY_ISOLATION": "inline"})
+    client = app.test_client()
+    before = client.get("/dumps/dataset.nq").data
+    warm(app)
+    current: State = app.extensions["dhs_ai_kg"]
+    assert current._rdf is None and not hasattr(current.engine, "dataset")
+    with pytest.raises(RuntimeError, match="dropped"), app.app_context():
+        current.rdf()
+    # every view still answers, from what warm built
+    assert client.get("/dumps/dataset.nq").data == before
+    for path in ("/.well-known/void", "/sparql", "/id/", "/graph/release", "/id/org/mijente"):
+        assert client.get(path, headers={"Accept": "text/turtle"}).status_code == 200, path

@@ -9,7 +9,7 @@ from flask import Flask, Response
 from dhs_ai_kg.engine import Engine
 
 from . import dumps, edge, errors, headers, linked_data, queries_api, sparql, ui, void
-from .state import default_engine, init_app
+from .state import default_engine, init_app, state
 
 #: Defaults; any key can be overridden through ``create_app(config=...)``.
 DEFAULTS: dict[str, object] = {
@@ -27,7 +27,7 @@ DEFAULTS: dict[str, object] = {
     "ANSWER_CACHE": 0,  # bytes of answers kept for repeated queries; 0: off (serve sets 64 MiB)
 }
 
-__all__ = ["DEFAULTS", "create_app", "default_engine"]
+__all__ = ["DEFAULTS", "create_app", "default_engine", "warm"]
 
 
 def create_app(config: Mapping[str, object] | None = None, engine: Engine | None = None) -> Flask:
@@ -51,3 +51,18 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
         return Response("ok\n", 200, content_type="text/plain; charset=utf-8")
 
     return app
+
+
+def warm(app: Flask) -> None:
+    """Build everything derived from the data now (dumps, counts, the resource index, the
+    VoID counts) and drop the rdflib copy: ``serve`` calls it before the port opens."""
+    with app.app_context():
+        current = state()
+        current.warm(
+            (
+                dumps.current_dumps,
+                sparql.warm_counts,
+                linked_data.our_resources,
+                lambda: void.counted(current.engine),
+            )
+        )

@@ -84,7 +84,7 @@ def current_dumps() -> dict[str, Dump]:
         with _LOCK:
             dumps = state().derived.get(_KEY)
             if dumps is None:
-                dumps = build_dumps(state().dataset)
+                dumps = build_dumps(state().rdf())
                 state().derived[_KEY] = dumps
     return dumps
 

@@ -66,8 +66,7 @@ def run(
     listen = listen or Listen()
     front = front or FrontConfig()
     _log_to_stderr()
-    from . import dumps
-    from .app import create_app
+    from .app import create_app, warm
 
     config = dict(app_config or {})
     if front.public_base:
@@ -99,7 +98,7 @@ def run(
                 ),
             }
         )
-    dumps.warm(app)
+    warm(app)  # every derived artifact built, the rdflib copy dropped: one store from here
     try:
         serve(front_app, listen)
     finally:

@@ -159,7 +159,12 @@ def endpoint_url() -> str:
 
 
 def _counts() -> DatasetCounts:
-    return state().cached("service-description-counts", lambda: count(state().dataset))
+    return state().cached("service-description-counts", lambda: count(state().rdf()))
+
+
+def warm_counts() -> None:
+    """Count the dataset for the service description now (start-up)."""
+    _counts()
 
 
 def _query_page() -> Response | None:

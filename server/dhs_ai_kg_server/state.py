@@ -13,7 +13,7 @@ import atexit
 import hashlib
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -37,7 +37,6 @@ class State:
     """Everything the app serves, loaded once."""
 
     engine: Engine
-    dataset: Dataset
     queries: dict[str, NamedQuery]
     version: str
     metrics: Metrics
@@ -46,7 +45,9 @@ class State:
     answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))
     derived: dict[str, Any] = field(default_factory=dict)
     _pool: QueryPool | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _rdf: Dataset | None = None
+    _warm: bool = False
+    _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def pool(self) -> QueryPool:
         """The query pool, started on first use (a server starts it at start-up)."""
@@ -91,6 +92,25 @@ class State:
         if pool is not None:
             pool.close()
 
+    def rdf(self) -> Dataset:
+        """An rdflib copy of the store, for what rdflib exports (dumps, counts); made on first
+        use and dropped by :meth:`warm`, after which nothing may need it."""
+        with self._lock:
+            if self._warm:
+                raise RuntimeError("the rdflib copy was dropped at warm-up; derive it there")
+            if self._rdf is None:
+                self._rdf = self.engine.to_rdflib()
+            return self._rdf
+
+    def warm(self, builders: Iterable[Callable[[], object]]) -> None:
+        """Build every derived artifact now (call in an app context), then drop the rdflib
+        copy: while serving, the store is the one copy of the data in this process."""
+        for build in builders:
+            build()
+        with self._lock:
+            self._rdf = None
+            self._warm = True
+
     def cached(self, name: str, build: Callable[[], T]) -> T:
         """``derived[name]``, built by ``build`` the first time (the data never changes)."""
         with self._lock:
@@ -118,7 +138,6 @@ def init_app(app: Flask, engine: Engine | None = None) -> State:
     engine = engine if engine is not None else default_engine()
     current = State(
         engine=engine,
-        dataset=engine.dataset,
         queries=load_named_queries(),
         version=dataset_version(engine),
         metrics=Metrics(),

@@ -64,14 +64,16 @@ def _distribution(graph: Graph, owner: URIRef, dump: Dump) -> None:
     graph.add((checksum, SPDX.checksumValue, Literal(dump.sha256, datatype=XSD.hexBinary)))
 
 
+def counted(engine: Engine) -> Graph:
+    """The counted part of the description, computed once per app (the data never changes)."""
+    return state().cached(_KEY, lambda: void_description(engine))
+
+
 def description(engine: Engine, dumps: dict[str, Dump]) -> Graph:
     """The full description: the counted part, the endpoint, and every dump."""
-    counted: Graph | None = state().derived.get(_KEY)
-    if counted is None:  # computed once per app: the dataset is read-only
-        counted = state().derived[_KEY] = void_description(engine)
     graph = bind_prefixes(Graph())
     graph.bind("spdx", SPDX)
-    for triple in counted:
+    for triple in counted(engine):
         graph.add(triple)
     endpoint = URIRef(public_url("/sparql"))
     graph.add((DATASET, VOID.sparqlEndpoint, endpoint))

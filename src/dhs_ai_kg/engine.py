@@ -494,18 +494,16 @@ _NOT_PROJECTED = re.compile(r"does not contains? variable \?(\S+)")
 
 
 class Engine:
-    """SPARQL over an in-memory pyoxigraph store, with the rdflib dataset kept beside it."""
+    """SPARQL over an in-memory pyoxigraph store: the one copy of the data an engine keeps."""
 
     def __init__(
         self,
         store: ox.Store,
-        dataset: Dataset | None = None,
         *,
         prefixes: Mapping[str, str] | None = None,
         limits: Limits | None = None,
     ) -> None:
         self.store = store
-        self.dataset = dataset if dataset is not None else Dataset()
         self.prefixes: dict[str, str] = dict(PREFIXES if prefixes is None else prefixes)
         self.limits = limits or Limits()
 
@@ -522,7 +520,15 @@ class Engine:
         data = ds.serialize(format="nquads").encode("utf-8")
         if data.strip():
             store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
-        return cls(store, ds, prefixes=prefixes, limits=limits)
+        return cls(store, prefixes=prefixes, limits=limits)
+
+    def to_rdflib(self) -> Dataset:
+        """An rdflib copy of the store (for rdflib's exports), made now; the caller keeps it."""
+        dataset = Dataset()
+        data = self.store.dump(format=ox.RdfFormat.N_QUADS) or b""
+        if data.strip():
+            dataset.parse(data=data.decode("utf-8"), format="nquads")
+        return dataset
 
     def graph_iris(self) -> frozenset[str]:
         """The IRIs of the store's named graphs."""
