@@ -88,7 +88,18 @@ def _etag(response: Response) -> Response:
         or response.is_streamed
     ):
         return response
-    key = "\n".join((state().version, request.url, response.content_type or ""))
+    environ = request.environ  # raw: decoding a long query string costs more than the rest
+    key = "\n".join(
+        (
+            state().version,
+            environ.get("wsgi.url_scheme", ""),
+            environ.get("HTTP_HOST", ""),
+            environ.get("SCRIPT_NAME", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            response.content_type or "",
+        )
+    )
     response.set_etag(hashlib.sha256(key.encode()).hexdigest()[:32], weak=True)
     response.make_conditional(request)  # → 304 on a matching If-None-Match; same object
     return response
@@ -99,19 +110,24 @@ def _observe(response: Response) -> Response:
     rule = request.url_rule
     endpoint = rule.rule if rule is not None else "(unmatched)"
     metrics(current_app).observe(endpoint, request.method, response.status_code, seconds)
+    if not access_log.isEnabledFor(logging.INFO):
+        return response
     size = response.calculate_content_length()
-    access_log.info(
-        json.dumps(
-            {
-                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                "request_id": request_id(),
-                "method": request.method,
-                "path": request.full_path.rstrip("?"),
-                "status": response.status_code,
-                "bytes": size if size is not None else response.content_length or 0,
-                "duration_ms": round(seconds * 1000, 2),
-                "pid": os.getpid(),
-            }
-        )
+    query = request.environ.get("QUERY_STRING", "")  # as sent: no decoding, no re-encoding
+    line = json.dumps(
+        {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "request_id": request_id(),
+            "method": request.method,
+            "path": request.path + (f"?{query}" if query else ""),
+            "status": response.status_code,
+            "bytes": size if size is not None else response.content_length or 0,
+            "duration_ms": round(seconds * 1000, 2),
+            "pid": os.getpid(),
+        }
+    )
+    # a record made directly: Logger.info would walk the stack for the caller on every request
+    access_log.handle(
+        access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, line, None, None)
     )
     return response
