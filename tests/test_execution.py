@@ -154,3 +154,21 @@ def ox_free_iri(value: str):
     from rdflib import URIRef
 
     return URIRef(value)
+
+
+def test_the_triple_cap_stops_before_the_triples_are_all_made():
+    # 10**6 triples from 1 KB: the cap must stop at max_rows + 1, not build them all first
+    digits = " ".join(str(i) for i in range(10))
+    values = " ".join(f"VALUES ?v{i} {{ {digits} }}" for i in range(6))
+    query = (
+        "CONSTRUCT { ?s <urn:x:p> ?o } WHERE { "
+        + values
+        + " BIND(IRI(CONCAT('urn:x:', STR(?v0), STR(?v1), STR(?v2), STR(?v3), STR(?v4), "
+        "STR(?v5))) AS ?s) BIND(?v0 AS ?o) }"
+    )
+    engine = Engine(ox.Store())
+    result = engine.query(query)
+    assert result.count(11) == 11
+    assert result._triples is None  # only the 11 counted were ever held
+    with pytest.raises(TooManyRows):
+        run_job(engine, Job(query, choice(), max_rows=10))

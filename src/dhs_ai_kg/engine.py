@@ -269,7 +269,15 @@ class QueryResult:
         if self.kind == "ask":
             return 1
         if self.kind == "graph":
-            return len(self._graph()) if stop is None else min(len(self._graph()), stop)
+            if stop is None or self._triples is not None:
+                found = len(self._graph())
+                return found if stop is None else min(found, stop)
+            raw = self._take_raw()
+            assert isinstance(raw, ox.QueryTriples)
+            taken = list(itertools.islice(raw, stop))  # never more than ``stop`` in memory
+            if len(taken) < stop:
+                self._triples = taken  # all of them: serialize() can use them
+            return len(taken)
         if self._rows is not None:
             return len(self._rows) if stop is None else min(len(self._rows), stop)
         raw = self._take_raw()
