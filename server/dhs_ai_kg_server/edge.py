@@ -128,6 +128,6 @@ def _observe(response: Response) -> Response:
     )
     # a record made directly: Logger.info would walk the stack for the caller on every request
     access_log.handle(
-        access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, line, None, None)
+        access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, line, (), None)
     )
     return response
