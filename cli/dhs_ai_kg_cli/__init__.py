@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 from dhs_ai_kg.export import FORMATS, ExportError, export
 from dhs_ai_kg.formats import REGISTRY, Kind, by_name, from_extension
 from dhs_ai_kg.loading import DataFileError, bind_prefixes, load_dataset
+from dhs_ai_kg.named_queries import NamedQueryError
 from dhs_ai_kg.namespaces import PREFIXES
 
 EXIT_OK = 0
@@ -553,6 +554,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     try:
         return int(args.run(args))
-    except (CliError, DataFileError, ExportError, FileNotFoundError) as exc:
+    except (CliError, DataFileError, ExportError, FileNotFoundError, NamedQueryError) as exc:
         _say(sys.stderr, f"dhs-ai-kg {args.command}: error: {exc}")
         return EXIT_ERROR
