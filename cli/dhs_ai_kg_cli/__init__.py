@@ -312,6 +312,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         ("--query-processes", args.query_processes),
         ("--query-memory", args.query_memory),
         ("--max-answer-bytes", args.max_answer_bytes),
+        ("--max-connections", args.max_connections),
     ):
         if value < 1:
             raise CliError(f"{name} must be at least 1")
@@ -342,7 +343,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         public_base=None if args.trust_proxy and not args.public_base else public_base,
         trust_proxy=args.trust_proxy,
     )
-    listen = Listen(host=args.host, port=args.port, header_timeout=args.header_timeout)
+    listen = Listen(
+        host=args.host,
+        port=args.port,
+        header_timeout=args.header_timeout,
+        max_connections=args.max_connections,
+    )
     serve(listen, front, config)
     return EXIT_OK
 
@@ -481,6 +487,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=16 * 1024 * 1024,
         metavar="BYTES",
         help="largest answer; more is refused with 422 (default 16 MiB)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=10000,
+        metavar="N",
+        help="connections open at once, idle ones included; more wait to be accepted "
+        "(default 10000)",
     )
     serve.add_argument(
         "--answer-cache",
