@@ -536,3 +536,17 @@ def test_a_soak_of_mixed_and_hostile_traffic_leaks_nothing():
         assert after[2] <= before[2] + 100 * 1024, (before, after)  # memory flat (KiB)
     finally:
         assert stop(served) == 0
+
+
+def test_more_idle_connections_than_the_backlog_do_not_block_new_clients(server: Served):
+    # granian's default let 1,024 idle connections make every next client wait (measured)
+    idle = []
+    try:
+        for _ in range(1500):
+            idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
+        statuses = [probe(server, server.base + "/healthz", 1) for _ in range(5)]
+        statuses += [probe(server, server.url(QUICK), 2) for _ in range(5)]
+        assert statuses == [200] * 10
+    finally:
+        for sock in idle:
+            sock.close()
