@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import pyoxigraph as ox
 import pytest
 from dhs_ai_kg_server import create_app
-from dhs_ai_kg_server.linked_data import iri_path
+from dhs_ai_kg_server.terms import iri_path
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from dhs_ai_kg_server import create_app
-from dhs_ai_kg_server.ui import EDITOR
+from dhs_ai_kg_server.web import EDITOR
 from flask import Flask
 from flask.testing import FlaskClient
 

@@ -1,4 +1,10 @@
-"""The Flask application factory: config injected, engine attached at creation."""
+"""The Flask application factory: config injected, engine attached at creation.
+
+The composition root of the server: the blueprints (:mod:`.sparql`, :mod:`.linked_data`,
+:mod:`.ui`, :mod:`.void`, :mod:`.dumps`, :mod:`.queries_api`) are leaves that never import
+one another; what they share lives in :mod:`.state`, :mod:`.web`, :mod:`.terms` and
+:mod:`.derived` (tests/test_layers.py holds them to it).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from flask import Flask, Response
 
 from dhs_ai_kg.engine import Engine
 
-from . import dumps, edge, errors, headers, linked_data, queries_api, sparql, ui, void
+from . import derived, dumps, edge, errors, headers, linked_data, queries_api, sparql, ui, void, web
 from .state import default_engine, init_app, state
 
 #: Defaults; any key can be overridden through ``create_app(config=...)``.
@@ -39,6 +45,7 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
     errors.register(app)
     edge.install(app)
     headers.install(app)
+    web.install(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(ui.bp)
@@ -57,12 +64,4 @@ def warm(app: Flask) -> None:
     """Build everything derived from the data now (dumps, counts, the resource index, the
     VoID counts) and drop the rdflib copy: ``serve`` calls it before the port opens."""
     with app.app_context():
-        current = state()
-        current.warm(
-            (
-                dumps.current_dumps,
-                sparql.warm_counts,
-                linked_data.our_resources,
-                lambda: void.counted(current.engine),
-            )
-        )
+        state().warm(derived.BUILDERS)
