@@ -5,10 +5,13 @@ Offers:
 - ``REPO_ROOT`` / ``repo_root``: the source tree's root folder (a :class:`pathlib.Path`).
 - ``listener``: a :class:`listener.Listener` on 127.0.0.1 recording every request it gets
   (``.url``, ``.requests``), closed after the test.
-- ``use_resources(root)``: a fixture returning a function that points
-  :func:`dhs_ai_kg.resources.resource_dir` at ``root`` (which holds ``ontology/``, ``data/``,
-  ``queries/``) for the rest of the test, so code under test reads small fixture files instead
-  of the live ontology and data. Example::
+- ``use_resources(root)``: a fixture returning a function that points the core's default
+  resources folder (:func:`dhs_ai_kg.resources.resource_dir` without ``root``) at ``root``
+  (which holds ``ontology/``, ``data/``, ``queries/``) for the rest of the test. Only for
+  what has no other way to name its resources: the CLI, and the core's defaults themselves.
+  The server takes them from config (``create_app({"RESOURCES": root})``); core functions
+  take an explicit ``root``.
+  Example::
 
       def test_x(use_resources):
           use_resources(Path(__file__).parent / "fixtures" / "cli")
@@ -33,12 +36,17 @@ def repo_root() -> Path:
 
 @pytest.fixture
 def use_resources(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], Path]:
-    """A function that makes the package read ontology/, data/ and queries/ under ``root``."""
+    """A function that makes the CLI read ontology/, data/ and queries/ under ``root``."""
     from dhs_ai_kg import resources
 
     def point_at(root: Path) -> Path:
         root = Path(root).resolve()
-        monkeypatch.setattr(resources, "resource_dir", lambda name: root / name)
+        default = resources.resource_dir
+
+        def resource_dir(name: resources.ResourceName, given: Path | None = None) -> Path:
+            return default(name, given if given is not None else root)
+
+        monkeypatch.setattr(resources, "resource_dir", resource_dir)
         return root
 
     return point_at

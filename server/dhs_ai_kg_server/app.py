@@ -26,6 +26,7 @@ DEFAULTS: dict[str, object] = {
     "MAX_ROWS": 10000,  # most rows (or triples) in an answer; more → 422, never a cut body
     "SERVICE_ALLOWLIST": [],  # hosts SERVICE / FROM may name; empty: no outbound at all
     "MAX_ANSWER_BYTES": 16 * 1024 * 1024,  # most bytes in an answer; more → 422, never cut
+    "RESOURCES": None,  # a folder of ontology/, data/, queries/; None: the packaged ones
     "PUBLIC_BASE": None,  # base URL for links; None: derived from the request's host
     "QUERY_ISOLATION": "process",  # "process": the query pool; "inline": no time bound
     "QUERY_PROCESSES": 2,  # query processes in the pool

@@ -220,8 +220,9 @@ def resource_candidates() -> dict[str, str]:
 
 
 def ontology_graph() -> Graph:
-    """The ontology document as an rdflib graph, parsed once per app."""
-    return state().cached("ontology", lambda: bind_prefixes(parse_turtle(ontology_file())))
+    """The ontology document (of ``RESOURCES``) as an rdflib graph, parsed once per app."""
+    path = ontology_file(state().resources)
+    return state().cached("ontology", lambda: bind_prefixes(parse_turtle(path)))
 
 
 #: What :func:`.app.warm` builds before the port opens.

@@ -243,7 +243,7 @@ def named_graph(name: str) -> Response:
 @bp.get("/source/<name>")
 def source(name: str) -> Response:
     """A release's text as received (``BASE/source/<name>``), e.g. ``release.txt``."""
-    folder = resource_dir("data") / "source"
+    folder = resource_dir("data", state().resources) / "source"
     files = {p.name: p for p in sorted(folder.glob("*")) if p.is_file()}
     if name not in files:  # only listed names reach the file system: no long or odd paths
         listed = {f"/source/{n}": n for n in files}
