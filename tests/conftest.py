@@ -3,6 +3,15 @@
 Offers:
 
 - ``REPO_ROOT`` / ``repo_root``: the source tree's root folder (a :class:`pathlib.Path`).
+- ``engine``: an :class:`~dhs_ai_kg.engine.Engine` over ``tests/fixtures/engine/graphs`` (one
+  named graph per file), per module; ``engines.fixture_engine(limits)`` makes a fresh one.
+- ``w3c_engine``: an engine over ``tests/w3c/data`` (``dataN.nt`` as the graph ``…/dataN.rdf``,
+  the W3C protocol tests' dataset), per module.
+- ``make_app(engine=None, **config)``: a factory of apps, ``QUERY_ISOLATION="inline"`` unless
+  ``config`` says otherwise (usable from module-scoped fixtures).
+- ``packaged_app``: an app over the packaged dataset, inline, per module; ``app`` is it unless a
+  module overrides ``app`` (named for what differs, registered with ``name="app"``).
+- ``client``: a test client of ``app``, per module (the server keeps no cookies or sessions).
 - ``listener``: a :class:`listener.Listener` on 127.0.0.1 recording every request it gets
   (``.url``, ``.requests``), closed after the test.
 - ``use_resources(root)``: a fixture returning a function that points the core's default
@@ -22,10 +31,56 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import engines
 import pytest
+from dhs_ai_kg_server import create_app
+from flask import Flask
+from flask.testing import FlaskClient
 from listener import Listener
 
+from dhs_ai_kg.engine import Engine
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    """An engine over ``tests/fixtures/engine/graphs``."""
+    return engines.fixture_engine()
+
+
+@pytest.fixture(scope="module")
+def w3c_engine() -> Engine:
+    """An engine over ``tests/w3c/data``: ``dataN.nt`` as the graph ``…/dataN.rdf``."""
+    return engines.w3c_engine()
+
+
+@pytest.fixture(scope="session")
+def make_app() -> Callable[..., Flask]:
+    """A factory: ``make_app(engine=None, **config)``, inline unless ``config`` says otherwise."""
+
+    def make(engine: Engine | None = None, **config: object) -> Flask:
+        return create_app({"QUERY_ISOLATION": "inline", **config}, engine=engine)
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def packaged_app(make_app: Callable[..., Flask]) -> Flask:
+    """An app over the packaged dataset (queries run inline)."""
+    return make_app()
+
+
+@pytest.fixture(scope="module")
+def app(packaged_app: Flask) -> Flask:
+    """The app ``client`` talks to: the packaged one, unless a module overrides it."""
+    return packaged_app
+
+
+@pytest.fixture(scope="module")
+def client(app: Flask) -> FlaskClient:
+    """A test client of ``app``."""
+    return app.test_client()
 
 
 @pytest.fixture

@@ -32,21 +32,10 @@ ASK = "ASK { ?s ?p ?o }"
 CONSTRUCT = "CONSTRUCT WHERE { ?s rdfs:label ?l }"
 
 
-def fixture_engine() -> Engine:
-    dataset = Dataset()
-    for path in graph_files(FIXTURES / "graphs"):
-        parse_turtle(path, dataset.graph(graph_iri(path.stem)))
-    return Engine.from_dataset(dataset)
-
-
-@pytest.fixture(scope="module")
-def app() -> Flask:
-    return create_app({"TESTING": False, "MAX_CONTENT_LENGTH": 4096}, engine=fixture_engine())
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+@pytest.fixture(scope="module", name="app")
+def small_body_app(make_app, engine) -> Flask:
+    """The fixture data, request bodies capped at 4 KiB."""
+    return make_app(engine, MAX_CONTENT_LENGTH=4096)
 
 
 def send(client: FlaskClient, form: str, query: str, accept: str | None = None):
@@ -185,12 +174,12 @@ def test_protocol_graph_parameters(client):
     assert json.loads(response.text)["boolean"] is False
 
 
-def test_unexpected_errors_are_500_with_request_id_and_logged(caplog):
+def test_unexpected_errors_are_500_with_request_id_and_logged(caplog, engine):
     class Broken(Engine):
         def query(self, *args, **kwargs):
             raise KeyError("internal detail")
 
-    app = create_app({"QUERY_ISOLATION": "inline"}, engine=Broken(fixture_engine().store))
+    app = create_app({"QUERY_ISOLATION": "inline"}, engine=Broken(engine.store))
     response = app.test_client().get("/sparql", query_string={"query": ASK})
     assert response.status_code == 500
     rid = response.headers["X-Request-Id"]
