@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from engines import fixture_dataset
 from listener import Listener
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import RDFS, XSD
@@ -24,24 +25,11 @@ from dhs_ai_kg.engine import (
     to_ox,
 )
 from dhs_ai_kg.export import FORMATS as EXPORT_FORMATS
-from dhs_ai_kg.loading import graph_files, parse_turtle
 from dhs_ai_kg.namespaces import KG, graph_iri
 from dhs_ai_kg.sparql_guard import scan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "engine"
 ALPHA, BETA = KG["org/alpha"], KG["org/beta"]
-
-
-def fixture_dataset() -> Dataset:
-    dataset = Dataset()
-    for path in graph_files(FIXTURES / "graphs"):
-        parse_turtle(path, dataset.graph(graph_iri(path.stem)))
-    return dataset
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.from_dataset(fixture_dataset())
 
 
 LABELS = "SELECT ?org ?label WHERE { ?org rdfs:label ?label }"

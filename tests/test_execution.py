@@ -30,7 +30,8 @@ AWKWARD = ["a\nb", "c\td", 'e"f', "g,h", "<result>", "</result>\r\n<result>", "p
 
 
 @pytest.fixture(scope="module")
-def engine() -> Engine:
+def awkward_engine() -> Engine:
+    """One triple per value of :data:`AWKWARD` (no named graphs)."""
     store = ox.Store()
     for i, value in enumerate(AWKWARD):
         store.add(ox.Quad(ox.NamedNode(f"urn:x:{i}"), ox.NamedNode("urn:x:p"), ox.Literal(value)))
@@ -45,53 +46,56 @@ ALL = "SELECT ?s ?o WHERE { ?s <urn:x:p> ?o }"
 
 
 @pytest.mark.parametrize("fmt", sorted(RESULTS_FORMATS))
-def test_rows_are_counted_exactly_in_every_format(engine: Engine, fmt: str):
-    answer = run_job(engine, Job(ALL, choice(fmt)))
+def test_rows_are_counted_exactly_in_every_format(awkward_engine: Engine, fmt: str):
+    answer = run_job(awkward_engine, Job(ALL, choice(fmt)))
     assert answer.rows == len(AWKWARD)
     assert count_rows(RESULTS_FORMATS[fmt], answer.body) == len(AWKWARD)
-    none = run_job(engine, Job("SELECT ?s WHERE { ?s <urn:x:nothing> ?o }", choice(fmt)))
+    none = run_job(awkward_engine, Job("SELECT ?s WHERE { ?s <urn:x:nothing> ?o }", choice(fmt)))
     assert none.rows == 0
 
 
 @pytest.mark.parametrize("fmt", sorted(RESULTS_FORMATS))
-def test_the_row_cap_refuses_one_row_over(engine: Engine, fmt: str):
-    assert run_job(engine, Job(ALL, choice(fmt), max_rows=len(AWKWARD))).rows == len(AWKWARD)
+def test_the_row_cap_refuses_one_row_over(awkward_engine: Engine, fmt: str):
+    assert run_job(awkward_engine, Job(ALL, choice(fmt), max_rows=len(AWKWARD))).rows == len(
+        AWKWARD
+    )
     with pytest.raises(TooManyRows, match=f"more than {len(AWKWARD) - 1} rows"):
-        run_job(engine, Job(ALL, choice(fmt), max_rows=len(AWKWARD) - 1))
+        run_job(awkward_engine, Job(ALL, choice(fmt), max_rows=len(AWKWARD) - 1))
 
 
-def test_the_row_cap_counts_triples(engine: Engine):
+def test_the_row_cap_counts_triples(awkward_engine: Engine):
     construct = "CONSTRUCT WHERE { ?s <urn:x:p> ?o }"
-    assert run_job(engine, Job(construct, choice(), max_rows=7)).rows == 7
+    assert run_job(awkward_engine, Job(construct, choice(), max_rows=7)).rows == 7
     with pytest.raises(TooManyRows):
-        run_job(engine, Job(construct, choice(), max_rows=6))
+        run_job(awkward_engine, Job(construct, choice(), max_rows=6))
 
 
-def test_the_byte_cap_stops_serialization(engine: Engine):
-    body = run_job(engine, Job(ALL, choice("csv"))).body
-    assert run_job(engine, Job(ALL, choice("csv"), max_bytes=len(body))).body == body
+def test_the_byte_cap_stops_serialization(awkward_engine: Engine):
+    body = run_job(awkward_engine, Job(ALL, choice("csv"))).body
+    assert run_job(awkward_engine, Job(ALL, choice("csv"), max_bytes=len(body))).body == body
     with pytest.raises(AnswerTooLarge, match=f"larger than {len(body) - 1} bytes"):
-        run_job(engine, Job(ALL, choice("csv"), max_bytes=len(body) - 1))
+        run_job(awkward_engine, Job(ALL, choice("csv"), max_bytes=len(body) - 1))
     # far past the cap, the work stops early: a cross product of 7**6 rows
     huge = "SELECT * WHERE { " + " ".join(f"?s{i} <urn:x:p> ?o{i} ." for i in range(6)) + " }"
     with pytest.raises(AnswerTooLarge):
-        run_job(engine, Job(huge, choice("tsv"), max_bytes=10_000))
+        run_job(awkward_engine, Job(huge, choice("tsv"), max_bytes=10_000))
 
 
-def test_the_format_of_the_other_kind_does_not_matter(engine: Engine):
+def test_the_format_of_the_other_kind_does_not_matter(awkward_engine: Engine):
     refused = FormatUnavailable("no graph format", ["text/turtle"])
-    answer = run_job(engine, Job(ALL, Choice(RESULTS_FORMATS["csv"], refused)))
+    answer = run_job(awkward_engine, Job(ALL, Choice(RESULTS_FORMATS["csv"], refused)))
     assert answer.format.name == "csv"
     with pytest.raises(FormatUnavailable):
         run_job(
-            engine, Job("CONSTRUCT WHERE { ?s ?p ?o }", Choice(RESULTS_FORMATS["csv"], refused))
+            awkward_engine,
+            Job("CONSTRUCT WHERE { ?s ?p ?o }", Choice(RESULTS_FORMATS["csv"], refused)),
         )
 
 
-def test_a_failing_service_is_service_failed(engine: Engine):
+def test_a_failing_service_is_service_failed(awkward_engine: Engine):
     query = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
     with pytest.raises(ServiceFailed, match="SERVICE endpoint failed"):
-        run_job(engine, Job(query, choice(), allow_hosts=("127.0.0.1",)))
+        run_job(awkward_engine, Job(query, choice(), allow_hosts=("127.0.0.1",)))
 
 
 @pytest.mark.parametrize(

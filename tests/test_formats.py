@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from dhs_ai_kg_cli import EXPORT_FORMATS, QUERY_FORMATS
-from dhs_ai_kg_server import dumps, negotiation, service_description
+from dhs_ai_kg_server import derived, negotiation, service_description
 from rdflib import Dataset, Graph, Literal, URIRef, plugin
 from rdflib.namespace import RDFS
 from rdflib.parser import Parser
@@ -103,8 +103,8 @@ def test_every_table_is_a_view_of_the_registry():
     assert list(engine.RESULTS_FORMATS.values()) == RESULTS
     assert list(engine.CONSTRUCT_FORMATS.values()) == RDF
     assert list(engine.GRAPH_FORMATS.values()) == [f for f in RDF if f.one_graph]
-    assert set(dumps.DATASET_FORMATS) == {f.name for f in RDF if f.datasets}
-    assert set(dumps.GRAPH_FORMATS) == {f.name for f in RDF if f.one_graph}
+    assert set(derived.DATASET_FORMATS) == {f.name for f in RDF if f.datasets}
+    assert set(derived.GRAPH_FORMATS) == {f.name for f in RDF if f.one_graph}
     assert {a: f.media_type for f in REGISTRY for a in f.aliases} == negotiation.FORMAT_ALIASES
     assert set(service_description.FORMAT_IRIS.values()) == {URIRef(f.iri) for f in REGISTRY}
     assert {n for f in REGISTRY for n in f.names} <= set(QUERY_FORMATS)

@@ -27,9 +27,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlencode
 
 import pytest
-from dhs_ai_kg_server import create_app
 from flask import Flask
-from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -52,14 +50,10 @@ QUERY_STATUSES = {200, 400, 406, 413, 422, 503}
 SEEN: dict[str, Counter[int]] = {}
 
 
-@pytest.fixture(scope="module")
-def app() -> Flask:
-    return create_app({"QUERY_TIMEOUT": 5, "MAX_CONTENT_LENGTH": 64 * 1024})
-
-
-@pytest.fixture(scope="module")
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+@pytest.fixture(scope="module", name="app")
+def pooled_app(make_app) -> Flask:
+    """The packaged dataset, queries in the pool under a 5 s timeout, bodies up to 64 KiB."""
+    return make_app(QUERY_ISOLATION="process", QUERY_TIMEOUT=5, MAX_CONTENT_LENGTH=64 * 1024)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import pytest
 from dhs_ai_kg_server.app import create_app
-from flask import Flask
-from flask.testing import FlaskClient
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
 TURTLE = {"Accept": "text/turtle"}
@@ -68,16 +66,6 @@ CASES = [
     ("GET", "/no-such-path", {}, 404),
     ("GET", "/no-such-path", BROWSER, 404),
 ]
-
-
-@pytest.fixture(scope="module")
-def app() -> Flask:
-    return create_app()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def check(response, html: bool | None = None) -> None:

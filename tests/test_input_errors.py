@@ -10,9 +10,8 @@ from urllib.parse import unquote
 import pyoxigraph as ox
 import pytest
 from dhs_ai_kg_server import create_app
-from dhs_ai_kg_server.linked_data import iri_path
+from dhs_ai_kg_server.terms import iri_path
 from flask import Flask
-from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
 from rdflib import Literal
@@ -33,16 +32,6 @@ ILLEGAL = [
 ]
 SUFFIXES = ["", ".ttl", ".html", ".%FF"]
 ACCEPTS = ["text/html", "text/turtle", "*/*"]
-
-
-@pytest.fixture(scope="module")
-def app() -> Flask:
-    return create_app()
-
-
-@pytest.fixture(scope="module")
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def assert_clean_error(response, *statuses: int) -> str:

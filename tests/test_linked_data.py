@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from dhs_ai_kg_server import create_app
-from flask.testing import FlaskClient
 from htmlpage import Page
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import ORG, SKOS
@@ -23,11 +22,6 @@ PARSERS = {
     "application/ld+json": "json-ld",
     "application/rdf+xml": "xml",
 }
-
-
-@pytest.fixture(scope="module")
-def client() -> FlaskClient:
-    return create_app().test_client()
 
 
 def parsed(response) -> Graph:

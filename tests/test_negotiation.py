@@ -11,13 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dhs_ai_kg_server import create_app
 from dhs_ai_kg_server.negotiation import choose, format_name, parse_accept, prefers_html
 from flask import Flask
 from flask.testing import FlaskClient
-from rdflib import Dataset, URIRef
 
-from dhs_ai_kg.engine import CONSTRUCT_FORMATS, GRAPH_FORMATS, RESULTS_FORMATS, Engine
+from dhs_ai_kg.engine import CONSTRUCT_FORMATS, GRAPH_FORMATS, RESULTS_FORMATS
 
 DATA = Path(__file__).parent / "w3c" / "data"
 DOC = "http://kasei.us/2009/09/sparql/data/data1.rdf"
@@ -125,23 +123,10 @@ TABLE: list[tuple[str, str | None, str | None, str, int, str]] = [
 ]
 
 
-def engine() -> Engine:
-    dataset = Dataset()
-    for path in sorted(DATA.glob("*.nt")):
-        dataset.graph(URIRef(f"http://kasei.us/2009/09/sparql/data/{path.stem}.rdf")).parse(
-            path, format="nt"
-        )
-    return Engine.from_dataset(dataset)
-
-
-@pytest.fixture(scope="module")
-def app() -> Flask:
-    return create_app({"TESTING": False}, engine=engine())
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+@pytest.fixture(scope="module", name="app")
+def w3c_app(make_app, w3c_engine) -> Flask:
+    """An app over the W3C protocol tests' dataset."""
+    return make_app(w3c_engine)
 
 
 def send(client: FlaskClient, method: str, accept: str | None, fmt: str | None, query: str):

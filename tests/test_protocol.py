@@ -14,14 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dhs_ai_kg_server import create_app
 from flask import Flask
-from flask.testing import FlaskClient
-from rdflib import Dataset, Graph, Namespace, URIRef
+from rdflib import Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
 
-from dhs_ai_kg.engine import GRAPH_FORMATS, Engine
+from dhs_ai_kg.engine import GRAPH_FORMATS
 
 W3C = Path(__file__).parent / "w3c"
 MANIFEST = W3C / "manifest.ttl"
@@ -37,22 +35,10 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 
 
-def w3c_engine() -> Engine:
-    """An engine over tests/w3c/data: ``dataN.nt`` as the graph ``…/dataN.rdf``."""
-    dataset = Dataset()
-    for path in sorted((W3C / "data").glob("*.nt")):
-        dataset.graph(URIRef(f"{DATA}{path.stem}.rdf")).parse(path, format="nt")
-    return Engine.from_dataset(dataset)
-
-
-@pytest.fixture(scope="module")
-def app() -> Flask:
-    return create_app({"TESTING": False}, engine=w3c_engine())
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+@pytest.fixture(scope="module", name="app")
+def w3c_app(make_app, w3c_engine) -> Flask:
+    """An app over the W3C protocol tests' dataset."""
+    return make_app(w3c_engine)
 
 
 # --- the manifest, read ----------------------------------------------------------------------
@@ -281,11 +267,8 @@ def test_service_description_says_what_the_endpoint_does(client):
     assert named == {URIRef(f"{DATA}data{i}.rdf"): 1 for i in range(4)}
 
 
-def test_service_description_follows_config():
-    app = create_app(
-        {"PUBLIC_BASE": "https://kg.example/", "SERVICE_ALLOWLIST": ["x"]},
-        engine=w3c_engine(),
-    )
+def test_service_description_follows_config(make_app, w3c_engine):
+    app = make_app(w3c_engine, PUBLIC_BASE="https://kg.example/", SERVICE_ALLOWLIST=["x"])
     response = app.test_client().get("/sparql", headers={"Accept": "application/ld+json"})
     graph = Graph().parse(data=response.data, format="json-ld")
     service = graph.value(predicate=SD.endpoint, object=URIRef("https://kg.example/sparql"))
@@ -329,9 +312,9 @@ ASK_INSERTED = f"ASK {{ <{DATA}data0.rdf> <http://e/p> 1 }}"
 
 
 @pytest.mark.parametrize("form", ["direct", "form"])
-def test_no_token_enables_update(form):
+def test_no_token_enables_update(form, make_app, w3c_engine):
     # Update was removed (decision 5): whatever the config or the Authorization header says.
-    client = create_app({"UPDATE_TOKEN": "s3cret"}, engine=w3c_engine()).test_client()
+    client = make_app(w3c_engine, UPDATE_TOKEN="s3cret").test_client()
     auth = {"Authorization": "Bearer s3cret"}
     if form == "direct":
         send = {"data": INSERT.encode(), "content_type": "application/sparql-update"}

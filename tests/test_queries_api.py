@@ -8,7 +8,6 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from dhs_ai_kg_server import create_app
 from htmlpage import Page
 from rdflib import Graph, URIRef
 
@@ -19,11 +18,6 @@ from dhs_ai_kg.resources import queries_dir
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 FILES = sorted(queries_dir().glob("*.rq"))
 MIJENTE = "kg:org/mijente"
-
-
-@pytest.fixture(scope="module")
-def client():
-    return create_app().test_client()
 
 
 def question(path) -> str:

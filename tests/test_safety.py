@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
+import engines
 import pyoxigraph as ox
 import pytest
 from dhs_ai_kg_server import create_app
@@ -14,11 +16,10 @@ from dhs_ai_kg_server.state import State
 from flask import Flask
 from flask.testing import FlaskClient
 from listener import Listener
-from rdflib import Dataset, Graph
+from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from dhs_ai_kg.engine import Engine, Limits
-from dhs_ai_kg.loading import graph_files, parse_turtle
 from dhs_ai_kg.namespaces import graph_iri
 
 FIXTURES = Path(__file__).parent / "fixtures" / "engine"
@@ -36,25 +37,16 @@ def product(factors: int) -> str:
 RUNAWAY = product(10)
 
 
-def fixture_engine(limits: Limits | None = None) -> Engine:
-    dataset = Dataset()
-    for path in graph_files(FIXTURES / "graphs"):
-        parse_turtle(path, dataset.graph(graph_iri(path.stem)))
-    return Engine.from_dataset(dataset, limits=limits)
-
-
-def make_app(**config: object) -> Flask:
-    return create_app({"QUERY_ISOLATION": "inline", **config}, engine=fixture_engine())
-
-
 @pytest.fixture(scope="module")
-def app() -> Flask:
-    return make_app()
+def data_app(make_app: Callable[..., Flask], engine: Engine) -> Callable[..., Flask]:
+    """Apps over the fixture data: ``data_app(**config)``, inline unless ``config`` says not."""
+    return lambda **config: make_app(engine, **config)
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+@pytest.fixture(scope="module", name="app")
+def fixture_data_app(data_app: Callable[..., Flask]) -> Flask:
+    """The fixture data, queries run inline."""
+    return data_app()
 
 
 def get(client: FlaskClient, query: str, **params: str):
@@ -102,18 +94,18 @@ def test_our_graphs_may_be_named(client: FlaskClient):
     assert response.status_code == 200 and "Q1" in response.text
 
 
-def test_an_allowlisted_host_is_really_called(listener: Listener):
+def test_an_allowlisted_host_is_really_called(listener: Listener, data_app):
     """Control for the tests above: the allowlist lets SERVICE through, and the listener
     then does see the request, so 'it received nothing' is a real observation."""
-    client = make_app(SERVICE_ALLOWLIST=["127.0.0.1"]).test_client()
+    client = data_app(SERVICE_ALLOWLIST=["127.0.0.1"]).test_client()
     response = get(client, f"SELECT * WHERE {{ SERVICE SILENT <{listener.url}sparql> {{}} }}")
     assert response.status_code == 200
     # Two calls: a SELECT is run once to count its rows (row cap), once to serialize.
     assert listener.requests and {method for method, _ in listener.requests} == {"POST"}
 
 
-def test_an_allowlisted_host_does_not_open_other_hosts(listener: Listener):
-    client = make_app(SERVICE_ALLOWLIST=["example.org"]).test_client()
+def test_an_allowlisted_host_does_not_open_other_hosts(listener: Listener, data_app):
+    client = data_app(SERVICE_ALLOWLIST=["example.org"]).test_client()
     response = get(client, f"SELECT * WHERE {{ SERVICE <{listener.url}sparql> {{}} }}")
     assert response.status_code == 400 and listener.url in response.text
     assert listener.requests == []
@@ -147,9 +139,11 @@ def test_updates_are_403_while_read_only(client: FlaskClient, listener: Listener
         "INSERT DATA {{ <urn:x:a> <urn:x:p> 1 }} ; LOAD <{url}data.ttl>",
     ],
 )
-def test_updates_are_refused_in_every_spelling_with_any_token(listener: Listener, update: str):
+def test_updates_are_refused_in_every_spelling_with_any_token(
+    listener: Listener, update: str, data_app
+):
     # Update is gone (decision 5): no token enables it, and no spelling of LOAD fetches.
-    client = make_app(UPDATE_TOKEN="s3cret").test_client()
+    client = data_app(UPDATE_TOKEN="s3cret").test_client()
     text = update.format(url=listener.url)
     for headers in ({}, {"Authorization": "Bearer s3cret"}):
         response = client.post("/sparql", data={"update": text}, headers=headers)
@@ -164,8 +158,8 @@ def test_updates_are_refused_in_every_spelling_with_any_token(listener: Listener
 # --- limits ---------------------------------------------------------------------------------
 
 
-def test_row_cap_refuses_instead_of_cutting():
-    client = make_app(MAX_ROWS=2).test_client()
+def test_row_cap_refuses_instead_of_cutting(data_app):
+    client = data_app(MAX_ROWS=2).test_client()
     response = get(client, "SELECT * WHERE { ?s ?p ?o }")
     assert response.status_code == 422
     assert "more than 2 rows" in response.text and "LIMIT 2" in response.text
@@ -183,8 +177,8 @@ def test_every_result_carries_the_limit(client: FlaskClient):
         assert response.status_code == 200 and response.headers["X-Result-Limit"] == "10000"
 
 
-def test_request_body_limit_is_413():
-    client = make_app(MAX_CONTENT_LENGTH=1024).test_client()
+def test_request_body_limit_is_413(data_app):
+    client = data_app(MAX_CONTENT_LENGTH=1024).test_client()
     big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 2000
     response = client.post("/sparql", data=big.encode(), content_type="application/sparql-query")
     assert response.status_code == 413 and "Traceback" not in response.text
@@ -196,10 +190,10 @@ def pool_of(app: Flask):
     return current.pool()
 
 
-def test_timeout_kills_the_query_process_and_the_next_query_runs():
+def test_timeout_kills_the_query_process_and_the_next_query_runs(engine):
     app = create_app(
         {"QUERY_ISOLATION": "process", "QUERY_TIMEOUT": 0.5, "QUERY_PROCESSES": 1},
-        engine=fixture_engine(),
+        engine=engine,
     )
     client = app.test_client()
     try:
@@ -221,7 +215,7 @@ def test_timeout_kills_the_query_process_and_the_next_query_runs():
 
 def test_an_engine_crash_costs_one_request(caplog: pytest.LogCaptureFixture):
     # Limits off, so 3,000 nested groups reach pyoxigraph, which dies with SIGSEGV (decision 2).
-    engine = fixture_engine(Limits(max_depth=10**6, max_path_steps=10**6))
+    engine = engines.fixture_engine(Limits(max_depth=10**6, max_path_steps=10**6))
     app = create_app({"QUERY_ISOLATION": "process", "QUERY_PROCESSES": 1}, engine=engine)
     client = app.test_client()
     deep = "SELECT * WHERE " + "{" * 3000 + " ?s ?p ?o " + "}" * 3000
@@ -243,8 +237,8 @@ def test_an_engine_crash_costs_one_request(caplog: pytest.LogCaptureFixture):
         pool_of(app).close()
 
 
-def test_the_process_path_answers_like_the_inline_one(client: FlaskClient):
-    app = create_app({"QUERY_ISOLATION": "process", "QUERY_PROCESSES": 1}, engine=fixture_engine())
+def test_the_process_path_answers_like_the_inline_one(client: FlaskClient, engine):
+    app = create_app({"QUERY_ISOLATION": "process", "QUERY_PROCESSES": 1}, engine=engine)
     try:
         other = app.test_client()
         inline = get(client, SELECT, format="text/csv")
@@ -300,9 +294,9 @@ def test_preflight_is_answered(client: FlaskClient):
 
 
 def test_an_unexpected_error_is_500_logged_with_the_request_id(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, data_app
 ):
-    app = make_app()
+    app = data_app()
 
     @app.get("/boom")
     def boom() -> str:
@@ -334,11 +328,11 @@ def test_etag_and_304(client: FlaskClient):
     assert "ETag" not in get(client, "SELECT * WHERE { ?x").headers
 
 
-def test_etag_follows_the_dataset_version():
-    client = make_app().test_client()
+def test_etag_follows_the_dataset_version(data_app):
+    client = data_app().test_client()
     before = get(client, SELECT).headers["ETag"]
     assert get(client, SELECT).headers["ETag"] == before
-    other = fixture_engine()
+    other = engines.fixture_engine()  # a copy of its own: this test changes it
     other.store.add(ox.Quad(ox.NamedNode("urn:x:a"), ox.NamedNode("urn:x:p"), ox.Literal("new")))
     changed = create_app({"QUERY_ISOLATION": "inline"}, engine=other).test_client()
     assert get(changed, SELECT).headers["ETag"] != before
@@ -381,10 +375,10 @@ def test_no_stray_query_processes_in_inline_mode(app: Flask):
     assert current._pool is None  # never started: inline mode runs queries here
 
 
-def test_repeated_queries_are_answered_from_the_cache():
+def test_repeated_queries_are_answered_from_the_cache(engine):
     app = create_app(
         {"QUERY_ISOLATION": "process", "QUERY_PROCESSES": 1, "ANSWER_CACHE": 1024 * 1024},
-        engine=fixture_engine(),
+        engine=engine,
     )
     client = app.test_client()
     try:

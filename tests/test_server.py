@@ -20,6 +20,7 @@ from dhs_ai_kg_server.negotiation import choose
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
 
 from dhs_ai_kg.engine import GRAPH_FORMATS, RESULTS_FORMATS, Engine
 from dhs_ai_kg.loading import graph_files, parse_turtle
@@ -31,21 +32,10 @@ ASK = "ASK { ?s ?p ?o }"
 CONSTRUCT = "CONSTRUCT WHERE { ?s rdfs:label ?l }"
 
 
-def fixture_engine() -> Engine:
-    dataset = Dataset()
-    for path in graph_files(FIXTURES / "graphs"):
-        parse_turtle(path, dataset.graph(graph_iri(path.stem)))
-    return Engine.from_dataset(dataset)
-
-
-@pytest.fixture(scope="module")
-def app() -> Flask:
-    return create_app({"TESTING": False, "MAX_CONTENT_LENGTH": 4096}, engine=fixture_engine())
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+@pytest.fixture(scope="module", name="app")
+def small_body_app(make_app, engine) -> Flask:
+    """The fixture data, request bodies capped at 4 KiB."""
+    return make_app(engine, MAX_CONTENT_LENGTH=4096)
 
 
 def send(client: FlaskClient, form: str, query: str, accept: str | None = None):
@@ -184,12 +174,12 @@ def test_protocol_graph_parameters(client):
     assert json.loads(response.text)["boolean"] is False
 
 
-def test_unexpected_errors_are_500_with_request_id_and_logged(caplog):
+def test_unexpected_errors_are_500_with_request_id_and_logged(caplog, engine):
     class Broken(Engine):
         def query(self, *args, **kwargs):
             raise KeyError("internal detail")
 
-    app = create_app({"QUERY_ISOLATION": "inline"}, engine=Broken(fixture_engine().store))
+    app = create_app({"QUERY_ISOLATION": "inline"}, engine=Broken(engine.store))
     response = app.test_client().get("/sparql", query_string={"query": ASK})
     assert response.status_code == 500
     rid = response.headers["X-Request-Id"]
@@ -202,14 +192,41 @@ def test_healthz(client):
     assert response.status_code == 200 and response.text == "ok\n"
 
 
-def test_default_engine_loads_the_packaged_dataset(use_resources, tmp_path):
+def test_the_default_engine_loads_the_configured_resources(tmp_path):
     (tmp_path / "data" / "graphs").mkdir(parents=True)
     (tmp_path / "data" / "graphs" / "release.ttl").write_bytes(
         (FIXTURES / "graphs" / "release.ttl").read_bytes()
     )
-    use_resources(tmp_path)
-    response = create_app().test_client().get("/sparql", query_string={"query": SELECT})
+    app = create_app({"RESOURCES": tmp_path, "QUERY_ISOLATION": "inline"})
+    response = app.test_client().get("/sparql", query_string={"query": SELECT})
     assert "Alpha" in response.text
+
+
+RESOURCE_TREE = Path(__file__).parent / "fixtures" / "cli"
+
+
+def test_every_file_the_server_reads_comes_from_the_configured_resources():
+    """RESOURCES (a folder of ontology/, data/, queries/) is read for the data, the named
+    queries, the ontology document and /source/; nothing from the packaged resources."""
+    app = create_app({"RESOURCES": RESOURCE_TREE, "QUERY_ISOLATION": "inline"})
+    client = app.test_client()
+    expected = Dataset()
+    for path in graph_files(RESOURCE_TREE / "data" / "graphs"):
+        parse_turtle(path, expected.graph(graph_iri(path.stem)))
+    count = client.get(
+        "/sparql",
+        query_string={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"},
+        headers={"Accept": "text/csv"},
+    )
+    assert count.text.splitlines()[1] == str(len(expected)), count.text
+    listed = client.get("/queries", headers={"Accept": "application/json"}).get_json()
+    assert [q["name"] for q in listed["queries"]] == sorted(
+        p.stem for p in (RESOURCE_TREE / "queries").glob("*.rq")
+    )
+    source = client.get("/source/release.txt")
+    assert source.data == (RESOURCE_TREE / "data" / "source" / "release.txt").read_bytes()
+    ontology = Graph().parse(data=client.get("/ontology.ttl").text, format="turtle")
+    assert isomorphic(ontology, parse_turtle(RESOURCE_TREE / "ontology" / "dhs-ai-kg.ttl"))
 
 
 # --- the real server -------------------------------------------------------------------------
@@ -230,11 +247,8 @@ def test_the_server_serves_and_stops_on_sigterm(tmp_path):
     port = free_port()
     script = textwrap.dedent(
         f"""
-        from pathlib import Path
-        from dhs_ai_kg import resources
-        resources.resource_dir = lambda name: Path({str(root)!r}) / name
         from dhs_ai_kg_server import Listen, run
-        run(Listen(host="127.0.0.1", port={port}))
+        run(Listen(host="127.0.0.1", port={port}), app_config={{"RESOURCES": {str(root)!r}}})
         """
     )
     proc = subprocess.Popen(

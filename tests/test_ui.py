@@ -10,24 +10,12 @@ from pathlib import Path
 
 import pytest
 from dhs_ai_kg_server import create_app
-from dhs_ai_kg_server.ui import EDITOR
-from flask import Flask
-from flask.testing import FlaskClient
+from dhs_ai_kg_server.web import EDITOR
 
 from dhs_ai_kg.named_queries import load_named_queries
 
 STATIC = Path(__file__).resolve().parents[1] / "server" / "dhs_ai_kg_server" / "static"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-
-
-@pytest.fixture(scope="module")
-def app() -> Flask:
-    return create_app({"TESTING": False})
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 class Assets(HTMLParser):

@@ -36,11 +36,6 @@ def dataset() -> Dataset:
 
 
 @pytest.fixture(scope="module")
-def client(dataset):
-    return create_app(engine=Engine.from_dataset(dataset)).test_client()
-
-
-@pytest.fixture(scope="module")
 def void(client) -> Graph:
     response = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
     assert response.status_code == 200

@@ -1,4 +1,10 @@
-"""The Flask application factory: config injected, engine attached at creation."""
+"""The Flask application factory: config injected, engine attached at creation.
+
+The composition root of the server: the blueprints (:mod:`.sparql`, :mod:`.linked_data`,
+:mod:`.ui`, :mod:`.void`, :mod:`.dumps`, :mod:`.queries_api`) are leaves that never import
+one another; what they share lives in :mod:`.state`, :mod:`.web`, :mod:`.terms` and
+:mod:`.derived` (tests/test_layers.py holds them to it).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from flask import Flask, Response
 
 from dhs_ai_kg.engine import Engine
 
-from . import dumps, edge, errors, headers, linked_data, queries_api, sparql, ui, void
+from . import derived, dumps, edge, errors, headers, linked_data, queries_api, sparql, ui, void, web
 from .state import default_engine, init_app, state
 
 #: Defaults; any key can be overridden through ``create_app(config=...)``.
@@ -20,6 +26,7 @@ DEFAULTS: dict[str, object] = {
     "MAX_ROWS": 10000,  # most rows (or triples) in an answer; more → 422, never a cut body
     "SERVICE_ALLOWLIST": [],  # hosts SERVICE / FROM may name; empty: no outbound at all
     "MAX_ANSWER_BYTES": 16 * 1024 * 1024,  # most bytes in an answer; more → 422, never cut
+    "RESOURCES": None,  # a folder of ontology/, data/, queries/; None: the packaged ones
     "PUBLIC_BASE": None,  # base URL for links; None: derived from the request's host
     "QUERY_ISOLATION": "process",  # "process": the query pool; "inline": no time bound
     "QUERY_PROCESSES": 2,  # query processes in the pool
@@ -39,6 +46,7 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
     errors.register(app)
     edge.install(app)
     headers.install(app)
+    web.install(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(ui.bp)
@@ -57,12 +65,4 @@ def warm(app: Flask) -> None:
     """Build everything derived from the data now (dumps, counts, the resource index, the
     VoID counts) and drop the rdflib copy: ``serve`` calls it before the port opens."""
     with app.app_context():
-        current = state()
-        current.warm(
-            (
-                dumps.current_dumps,
-                sparql.warm_counts,
-                linked_data.our_resources,
-                lambda: void.counted(current.engine),
-            )
-        )
+        state().warm(derived.BUILDERS)

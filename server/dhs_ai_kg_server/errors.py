@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import BadRequest, HTTPException, NotAcceptable
@@ -95,7 +96,9 @@ def register(app: Flask) -> None:
         return response
 
 
-def _typed(status: int):  # noqa: ANN202 (a Flask handler factory)
+def _typed(status: int) -> Callable[[Exception], Response]:
+    """A handler answering the exception's message with ``status``."""
+
     def handle(exc: Exception) -> Response:
         return text_response(str(exc), status)
 

@@ -24,24 +24,18 @@ from dhs_ai_kg.engine import FORMATS, OutputFormat
 from dhs_ai_kg.named_queries import NamedQuery, find
 
 from .execution import execute
-from .linked_data import TermView, prefers_html, public_url, view
 from .negotiation import choose
 from .state import state
+from .terms import TermView, view
+from .web import prefers_html, public_url
 
 bp = Blueprint("queries_api", __name__)
 
-_KEY = "dhs_ai_kg.queries_api.named_queries"
 _HTML = OutputFormat("html", "results", ("text/html", "application/xhtml+xml"), ".html", "HTML")
 _JSON = OutputFormat("json", "results", ("application/json",), ".json", "JSON")
 _LISTING_FORMATS = {"json": _JSON, "html": _HTML}
 #: What the HTML answer asks ``execute`` for: SPARQL JSON (made a table) or Turtle (shown).
 _READABLE = "application/sparql-results+json, text/turtle"
-
-
-def named_queries() -> dict[str, NamedQuery]:
-    """The packaged named queries, parsed and checked once per app."""
-    queries: dict[str, NamedQuery] = state().queries
-    return queries
 
 
 def query_page_path(query: NamedQuery) -> str:
@@ -60,7 +54,7 @@ def _describe(query: NamedQuery) -> dict[str, object]:
 @bp.get("/queries")
 def listing() -> Response:
     """Every named query with its question and parameters: HTML for browsers, else JSON."""
-    described = [_describe(q) for q in named_queries().values()]
+    described = [_describe(q) for q in state().queries.values()]
     if choose(request.headers.get("Accept"), _LISTING_FORMATS) is _HTML:
         formats = {kind: list(table.values()) for kind, table in FORMATS.items()}
         body = render_template("queries.html", queries=described, formats=formats)
@@ -85,7 +79,7 @@ def _raw_parameters() -> dict[str, str]:
 @bp.get("/queries/<name>")
 def run(name: str) -> Response:
     """Run one named query with the request's parameters bound, in the negotiated format."""
-    queries = named_queries()
+    queries = state().queries
     try:
         query = find(queries, name)
     except LookupError as exc:

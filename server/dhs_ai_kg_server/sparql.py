@@ -23,8 +23,6 @@ How a request is read (https://www.w3.org/TR/sparql11-protocol/):
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass
 from typing import Literal as TypingLiteral
 
@@ -32,14 +30,15 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from dhs_ai_kg.engine import CONSTRUCT_FORMATS, GRAPH_FORMATS, RESULTS_FORMATS, Engine
+from dhs_ai_kg.engine import CONSTRUCT_FORMATS, GRAPH_FORMATS, RESULTS_FORMATS
 
 from . import execution
+from .derived import service_counts
 from .negotiation import format_name, prefers_html
-from .service_description import DatasetCounts, count, serialize, service_description
-from .state import state
+from .service_description import serialize, service_description
+from .web import public_url, query_page
 
-__all__ = ["Operation", "bp", "current_engine", "endpoint_url", "read_operation"]
+__all__ = ["Operation", "bp", "read_operation"]
 
 bp = Blueprint("sparql", __name__)
 
@@ -55,11 +54,6 @@ ANSWER_FORMATS = {
     **{f"results-{n}": f for n, f in RESULTS_FORMATS.items()},
     **{f"graph-{n}": f for n, f in CONSTRUCT_FORMATS.items()},
 }
-
-
-def current_engine() -> Engine:
-    """The engine attached to the running app by ``create_app``."""
-    return execution.current_engine()
 
 
 @dataclass(frozen=True)
@@ -152,26 +146,9 @@ def _update(params: MultiDict[str, str], text: str) -> Operation:
     )
 
 
-def endpoint_url() -> str:
-    """This endpoint's absolute URL: under ``PUBLIC_BASE`` if set, else the request's root."""
-    base = current_app.config.get("PUBLIC_BASE") or request.url_root
-    return str(base).rstrip("/") + "/sparql"
-
-
-def _counts() -> DatasetCounts:
-    return state().cached("service-description-counts", lambda: count(state().rdf()))
-
-
-def warm_counts() -> None:
-    """Count the dataset for the service description now (start-up)."""
-    _counts()
-
-
-def _query_page() -> Response | None:
-    """The UI's query page, if the UI is installed (``dhs_ai_kg_server.ui``)."""
-    if importlib.util.find_spec(f"{__package__}.ui") is None:
-        return None
-    page: Response = importlib.import_module(f"{__package__}.ui").query_page()
+def _query_page() -> Response:
+    """The query page, varying on ``Accept`` (here it is one answer among others)."""
+    page = query_page()
     page.vary.add("Accept")
     return page
 
@@ -180,15 +157,12 @@ def describe(wanted: str | None) -> Response:
     """The service description, or the query page for a client that prefers HTML."""
     accept = request.headers.get("Accept")
     if wanted is None and prefers_html(accept, DESCRIPTION_FORMATS):
-        page = _query_page()
-        if page is not None:
-            return page
-        wanted = "turtle"
+        return _query_page()
     fmt = execution.pick_format(DESCRIPTION_FORMATS, accept, wanted)
     config = current_app.config
     graph = service_description(
-        endpoint_url(),
-        _counts(),
+        public_url("/sparql"),
+        service_counts(),
         update=False,
         federated=bool(config.get("SERVICE_ALLOWLIST")),
     )
@@ -216,9 +190,7 @@ def sparql() -> Response:
         and operation.format_name is None
         and prefers_html(accept, ANSWER_FORMATS)
     ):
-        page = _query_page()
-        if page is not None:
-            return page
+        return _query_page()
     answer = execution.execute(
         operation.text,
         accept=accept,

@@ -2,8 +2,9 @@
 
 It owns the pyoxigraph store (through the core's :class:`~dhs_ai_kg.engine.Engine`), the named
 queries (parsed at start-up: a broken one stops start-up, not a request), the dataset version
-that ETags use, the metrics, the query pool, and everything derived from the data (dumps,
-VoID, counts, pages) in :attr:`State.derived`, computed once. Blueprints read it through
+that ETags use, the resources folder files are read from (``RESOURCES``), the metrics, the
+query pool, and everything derived from the data (dumps, VoID, counts, pages) in
+:attr:`State.derived`, computed once. Blueprints read it through
 :func:`state`; nothing else lives in ``app.extensions``.
 """
 
@@ -15,6 +16,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
@@ -25,6 +27,7 @@ from dhs_ai_kg.engine import Engine
 from dhs_ai_kg.execution import AnswerCache
 from dhs_ai_kg.named_queries import NamedQuery, load_named_queries
 from dhs_ai_kg.pool import QueryPool, Setup
+from dhs_ai_kg.resources import queries_dir
 
 from .metrics import Metrics
 
@@ -40,6 +43,7 @@ class State:
     queries: dict[str, NamedQuery]
     version: str
     metrics: Metrics
+    resources: Path | None = None  # ontology/, data/, queries/ (None: the packaged ones)
     pool_size: int = 2
     query_memory: int = 512 * 1024 * 1024
     answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))
@@ -126,21 +130,25 @@ def dataset_version(engine: Engine) -> str:
     return hashlib.sha256(b"\n".join(sorted(dump.splitlines()))).hexdigest()[:32]
 
 
-def default_engine() -> Engine:
-    """An engine over the packaged dataset (``dhs_ai_kg.loading.load_dataset``)."""
+def default_engine(root: Path | None = None) -> Engine:
+    """An engine over the dataset of the resources folder ``root`` (default: the packaged one)."""
     from dhs_ai_kg.loading import load_dataset
 
-    return Engine.from_dataset(load_dataset())
+    return Engine.from_dataset(load_dataset(root=root))
 
 
 def init_app(app: Flask, engine: Engine | None = None) -> State:
-    """Load the data (default: the packaged dataset) and attach the state to ``app``."""
-    engine = engine if engine is not None else default_engine()
+    """Load the data and the named queries from ``RESOURCES`` (default: the packaged ones;
+    ``engine``, if given, replaces the data) and attach the state to ``app``."""
+    configured = app.config.get("RESOURCES")
+    root = Path(configured) if configured is not None else None
+    engine = engine if engine is not None else default_engine(root)
     current = State(
         engine=engine,
-        queries=load_named_queries(),
+        queries=load_named_queries(queries_dir(root)),
         version=dataset_version(engine),
         metrics=Metrics(),
+        resources=root,
         pool_size=int(app.config.get("QUERY_PROCESSES", 2)),
         query_memory=int(app.config.get("QUERY_MEMORY", 512 * 1024 * 1024)),
         answers=AnswerCache(int(app.config.get("ANSWER_CACHE", 0))),

@@ -63,15 +63,16 @@ def graph_files(folder: Path | None = None) -> list[Path]:
     return sorted((folder or graphs_dir()).glob("*.ttl"))
 
 
-def load_dataset(extra_folders: Iterable[Path] = ()) -> Dataset:
-    """The dataset: one named graph per file of ``data/graphs`` (and of each extra folder).
+def load_dataset(extra_folders: Iterable[Path] = (), root: Path | None = None) -> Dataset:
+    """The dataset: one named graph per file of ``data/graphs`` (and of each extra folder);
+    ``root`` is the resources folder to read (default: the packaged one).
 
     Files with the same stem in several folders go into the same named graph, so a second
     release can be loaded beside the first without any code change.
     """
     dataset = Dataset()
     bind_prefixes(dataset)
-    for folder in (graphs_dir(), *extra_folders):
+    for folder in (graphs_dir(root), *extra_folders):
         for path in graph_files(folder):
             parse_turtle(path, dataset.graph(graph_iri(path.stem)))
     return dataset

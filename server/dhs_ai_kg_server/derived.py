@@ -1,0 +1,234 @@
+"""What the server derives from the data once and keeps on the :class:`~.state.State`: the
+dumps, the VoID description's counted part, the service description's counts, the index of
+our resources and the parsed ontology (the dataset is read-only, so none of it goes stale).
+
+:data:`BUILDERS` lists what :func:`.app.warm` builds before the port opens (those that need
+the rdflib copy of the store, which warm-up then drops).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import RDF, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS
+
+from dhs_ai_kg.engine import Engine
+from dhs_ai_kg.export import FORMATS, RdfFormat, export, graph_names
+from dhs_ai_kg.formats import REGISTRY
+from dhs_ai_kg.loading import bind_prefixes, parse_turtle
+from dhs_ai_kg.named_queries import NamedQuery, parse_named_query
+from dhs_ai_kg.namespaces import DATASET, GRAPH, VOID
+from dhs_ai_kg.resources import ontology_file
+from dhs_ai_kg.stats import void_description
+
+from .service_description import DatasetCounts, count
+from .state import state
+from .terms import local_path
+from .web import public_url
+
+__all__ = [
+    "BUILDERS",
+    "DATASET_FORMATS",
+    "DATASET_STEM",
+    "GRAPH_FORMATS",
+    "SPDX",
+    "Dump",
+    "Resource",
+    "build_dumps",
+    "current_dumps",
+    "internal_query",
+    "ontology_graph",
+    "our_resources",
+    "resource_candidates",
+    "service_counts",
+    "void_counted",
+    "void_graph",
+]
+
+QUERIES = Path(__file__).parent / "queries"
+
+
+def internal_query(name: str) -> NamedQuery:
+    """One of the server's own ``queries/<name>.rq``, parsed and checked."""
+    return parse_named_query(QUERIES / f"{name}.rq")
+
+
+# --- dumps -----------------------------------------------------------------------------------
+
+#: Formats of the whole dataset (named graphs kept) and of each graph.
+DATASET_FORMATS: tuple[str, ...] = tuple(n for n, f in FORMATS.items() if f.datasets)
+GRAPH_FORMATS: tuple[str, ...] = tuple(
+    f.name for f in REGISTRY if f.kind == "graph" and f.one_graph
+)
+#: The file stem of the whole dataset's dumps.
+DATASET_STEM = "dataset"
+
+
+@dataclass(frozen=True)
+class Dump:
+    """One dump file: its name, the graph it holds (None: the whole dataset), format, bytes."""
+
+    filename: str
+    graph: str | None
+    format: RdfFormat
+    body: bytes
+    sha256: str
+
+    @property
+    def size(self) -> int:
+        """Its length in bytes."""
+        return len(self.body)
+
+    @property
+    def path(self) -> str:
+        """Its local download path."""
+        return f"/dumps/{self.filename}"
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` it is served with."""
+        return f"{self.format.media_type}; charset=utf-8"
+
+
+def _dump(dataset: Dataset, fmt: RdfFormat, graph: str | None) -> Dump:
+    body = export(dataset, fmt.name, graph=graph).encode("utf-8")
+    stem = graph if graph is not None else DATASET_STEM
+    return Dump(f"{stem}{fmt.extension}", graph, fmt, body, hashlib.sha256(body).hexdigest())
+
+
+def build_dumps(dataset: Dataset) -> dict[str, Dump]:
+    """Every dump of ``dataset``, by file name: the dataset's, then each non-empty graph's."""
+    dumps = [_dump(dataset, FORMATS[name], None) for name in DATASET_FORMATS]
+    for graph in graph_names(dataset):
+        dumps += [_dump(dataset, FORMATS[name], graph) for name in GRAPH_FORMATS]
+    return {d.filename: d for d in dumps}
+
+
+def current_dumps() -> dict[str, Dump]:
+    """This app's dumps, serialized on first use and kept (the dataset is read-only)."""
+    return state().cached("dumps", lambda: build_dumps(state().rdf()))
+
+
+# --- the dataset description (VoID, DCAT) ----------------------------------------------------
+
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
+
+
+def void_counted() -> Graph:
+    """The counted part of the VoID description (``dhs_ai_kg.stats.void_description``)."""
+    engine: Engine = state().engine
+    return state().cached("void", lambda: void_description(engine))
+
+
+def _distribution(graph: Graph, owner: URIRef, dump: Dump) -> None:
+    dist = URIRef(f"{DATASET}#dump-{dump.filename}")
+    url = URIRef(public_url(dump.path))
+    what = "the whole dataset" if dump.graph is None else f"the {dump.graph} graph"
+    graph.add((owner, DCAT.distribution, dist))
+    graph.add((owner, VOID.dataDump, url))
+    graph.add((dist, RDF.type, DCAT.Distribution))
+    graph.add((dist, DCTERMS.title, Literal(f"{what} as {dump.format.label}", lang="en")))
+    graph.add((dist, DCAT.mediaType, URIRef(IANA_MEDIA_TYPES + dump.format.media_type)))
+    graph.add((dist, DCAT.byteSize, Literal(dump.size, datatype=XSD.nonNegativeInteger)))
+    graph.add((dist, DCAT.downloadURL, url))
+    graph.add((dist, DCAT.accessURL, url))
+    checksum = BNode(f"checksum-{dump.filename}")
+    graph.add((dist, SPDX.checksum, checksum))
+    graph.add((checksum, RDF.type, SPDX.Checksum))
+    graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+    graph.add((checksum, SPDX.checksumValue, Literal(dump.sha256, datatype=XSD.hexBinary)))
+
+
+def void_graph() -> Graph:
+    """The full description: the counted part, the endpoint, and every dump (URLs follow the
+    host serving it, or ``PUBLIC_BASE``)."""
+    graph = bind_prefixes(Graph())
+    graph.bind("spdx", SPDX)
+    for triple in void_counted():
+        graph.add(triple)
+    endpoint = URIRef(public_url("/sparql"))
+    graph.add((DATASET, VOID.sparqlEndpoint, endpoint))
+    service = BNode("sparql-service")
+    graph.add((DATASET, DCAT.accessService, service))
+    graph.add((service, RDF.type, DCAT.DataService))
+    graph.add((service, DCAT.endpointURL, endpoint))
+    graph.add((service, DCAT.servesDataset, DATASET))
+    for dump in current_dumps().values():
+        owner = DATASET if dump.graph is None else URIRef(GRAPH[dump.graph])
+        if dump.graph is not None:
+            graph.add((owner, RDF.type, DCAT.Dataset))
+        _distribution(graph, owner, dump)
+    return graph
+
+
+# --- the service description's counts --------------------------------------------------------
+
+
+def service_counts() -> DatasetCounts:
+    """The triple counts the service description of ``/sparql`` states."""
+    return state().cached("service-description-counts", lambda: count(state().rdf()))
+
+
+# --- our resources ---------------------------------------------------------------------------
+
+RESOURCES = internal_query("resources")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One of our resources as listed on the index: IRI, classes and label."""
+
+    iri: str
+    classes: tuple[str, ...]
+    label: str | None
+
+    @property
+    def path(self) -> str:
+        """Its local path (``/id/…``)."""
+        return local_path(self.iri) or self.iri
+
+
+def _resources() -> list[Resource]:
+    classes: dict[str, list[str]] = {}
+    labels: dict[str, str | None] = {}
+    for resource, cls, label in state().engine.query(RESOURCES.text):
+        iri = str(resource)
+        classes.setdefault(iri, [])
+        if cls is not None:
+            classes[iri].append(str(cls))
+        if labels.get(iri) is None:
+            labels[iri] = str(label) if label is not None else None
+    return [Resource(i, tuple(c), labels.get(i)) for i, c in sorted(classes.items())]
+
+
+def our_resources() -> list[Resource]:
+    """Every resource under ``BASE/id/`` (from ``queries/resources.rq``)."""
+    return state().cached("resources", _resources)
+
+
+def resource_candidates() -> dict[str, str]:
+    """Our resources' local paths and labels: what a 404 under ``/id/`` suggests."""
+    return {r.path: r.label or r.path for r in our_resources()}
+
+
+# --- the ontology ----------------------------------------------------------------------------
+
+
+def ontology_graph() -> Graph:
+    """The ontology document (of ``RESOURCES``) as an rdflib graph, parsed once per app."""
+    path = ontology_file(state().resources)
+    return state().cached("ontology", lambda: bind_prefixes(parse_turtle(path)))
+
+
+#: What :func:`.app.warm` builds before the port opens.
+BUILDERS: tuple[Callable[[], object], ...] = (
+    current_dumps,
+    service_counts,
+    our_resources,
+    void_counted,
+)
