@@ -52,13 +52,12 @@ def _log_to_stderr() -> None:
     access.propagate = False
     for name in ("dhs_ai_kg_server", "dhs_ai_kg.pool"):
         server_log = logging.getLogger(name)
-        if not server_log.handlers:
-            errors = logging.StreamHandler(sys.stderr)
-            errors.setFormatter(
-                logging.Formatter("%(asctime)s [%(process)d] %(levelname)s %(message)s")
-            )
-            server_log.addHandler(errors)
-            server_log.setLevel(logging.INFO)
+        errors = logging.StreamHandler(sys.stderr)  # this run's stderr, not a former one
+        errors.setFormatter(
+            logging.Formatter("%(asctime)s [%(process)d] %(levelname)s %(message)s")
+        )
+        server_log.handlers[:] = [errors]
+        server_log.setLevel(logging.INFO)
 
 
 def _raise_open_files() -> int:
