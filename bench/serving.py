@@ -772,14 +772,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         starters: dict[str, Callable[[], Server]] = {
             "ours": lambda: start_ours(args.ours_cmd, args.ours_args, workdir),
             "ours-nocache": lambda: start_ours(
-                args.ours_cmd, f"{args.ours_args} --answer-cache 0", workdir, "ours-nocache"
+                args.ours_cmd,
+                f"{args.ours_args} --answer-cache 0 --response-cache 0",
+                workdir,
+                "ours-nocache",
             ),
             "virtuoso": lambda: start_virtuoso(trig, graphs, workdir),
             "rdflib-endpoint": lambda: start_rdflib_endpoint(trig, workdir),
         }
         commands = {
             "ours": args.ours_cmd + (f" {args.ours_args}" if args.ours_args else ""),
-            "ours-nocache": f"{args.ours_cmd} {args.ours_args} --answer-cache 0".strip(),
+            "ours-nocache": f"{args.ours_cmd} {args.ours_args} --answer-cache 0 "
+            "--response-cache 0".strip(),
         }
         for name in wanted:
             servers[name] = starters[name]()

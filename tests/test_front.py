@@ -201,3 +201,111 @@ def test_the_fronts_own_answers_carry_the_security_headers():
         assert headers["x-frame-options"] == "DENY"
         assert headers["content-security-policy"].startswith("default-src 'none'")
         assert headers["access-control-allow-origin"] == "*"
+
+
+# --- the response cache ---------------------------------------------------------------------
+
+
+class Counting(Recorder):
+    """A WSGI app answering 200 (or ``status``) with its call count in the body."""
+
+    def __init__(self, status: str = "200 OK", headers=()) -> None:
+        super().__init__()
+        self.status = status
+        self.extra = list(headers)
+
+    def __call__(self, environ, start_response):
+        self.environs.append(environ)
+        start_response(
+            self.status,
+            [("Content-Type", "text/plain"), ("X-Request-Id", "app"), *self.extra],
+        )
+        return [f"call {len(self.environs)}".encode()]
+
+
+def cached_front(app, **config) -> Front:
+    return Front(app, FrontConfig(response_cache=1024 * 1024, **config))
+
+
+def test_a_repeated_get_is_replayed_without_the_app():
+    app = Counting()
+    seen = []
+    front = Front(app, FrontConfig(response_cache=1024 * 1024), observe=lambda *a: seen.append(a))
+    first = run(call(front, scope(query=b"query=x", headers=[("accept", "text/csv")])))
+    again = run(call(front, scope(query=b"query=x", headers=[("accept", "text/csv")])))
+    assert first[2] == again[2] == b"call 1" and len(app.environs) == 1
+    assert again[1]["x-request-id"] not in ("app", first[1]["x-request-id"])  # a fresh id
+    assert again[1]["content-type"] == "text/plain"
+    assert front.cache.hits == 1 and seen == [("(response cache)", "GET", 200, seen[0][3])]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"query": b"query=y"},
+        {"path": "/other"},
+        {"headers": [("accept", "text/tsv")]},
+        {"headers": [("accept", "text/csv"), ("host", "other.example")]},
+    ],
+)
+def test_anything_in_the_key_that_differs_is_a_miss(other):
+    app = Counting()
+    front = cached_front(app)
+    base = {"query": b"query=x", "headers": [("accept", "text/csv")]}
+    run(call(front, scope(**base)))
+    run(call(front, scope(**{**base, **other})))
+    assert len(app.environs) == 2
+
+
+def test_the_host_is_not_in_the_key_with_a_public_base():
+    app = Counting()
+    front = cached_front(app, public_base="https://kg.example.org/")
+    run(call(front, scope(headers=[("host", "a.example")])))
+    run(call(front, scope(headers=[("host", "b.example")])))
+    assert len(app.environs) == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("if-none-match", 'W/"x"')],
+        [("authorization", "Bearer t")],
+        [("cookie", "a=b")],
+        [("range", "bytes=0-1")],
+    ],
+)
+def test_conditional_or_credentialed_requests_always_reach_the_app(headers):
+    app = Counting()
+    front = cached_front(app)
+    for _ in range(2):
+        run(call(front, scope(headers=headers)))
+    assert len(app.environs) == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "status", "headers"),
+    [
+        ("/sparql", "POST", "200 OK", ()),
+        ("/sparql", "GET", "404 NOT FOUND", ()),
+        ("/sparql", "GET", "200 OK", [("Cache-Control", "no-store")]),
+        ("/metrics", "GET", "200 OK", ()),
+    ],
+)
+def test_what_may_change_or_failed_is_never_kept(path, method, status, headers):
+    app = Counting(status, headers)
+    front = cached_front(app)
+    for _ in range(2):
+        run(call(front, scope(path, method)))
+    assert len(app.environs) == 2
+
+
+def test_the_cache_keeps_within_its_bytes():
+    from dhs_ai_kg_server.response_cache import ResponseCache
+
+    cache = ResponseCache(max_bytes=3000, max_entry=1000)
+    for i in range(10):
+        cache.put(("k", i), 200, [(b"content-type", b"text/plain")], b"x" * 900)
+    assert cache.size <= 3000 and len(cache._entries) == 2
+    assert cache.get(("k", 9)) is not None and cache.get(("k", 0)) is None
+    cache.put(("big",), 200, [], b"x" * 1001)
+    assert cache.get(("big",)) is None

@@ -550,3 +550,24 @@ def test_more_idle_connections_than_the_backlog_do_not_block_new_clients(server:
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_replayed_responses_are_logged_counted_and_fresh_ids(server: Served):
+    url = server.url(QUICK) + "&format=csv"
+    first = server.get(url)
+    second = server.get(url)
+    assert first[0] == second[0] == 200 and first[2] == second[2]
+    assert first[1]["x-request-id"] != second[1]["x-request-id"]
+    assert second[1]["x-content-type-options"] == "nosniff"  # the kept headers, all of them
+    assert second[1]["etag"] == first[1]["etag"]
+    _, _, metrics = server.get(server.base + "/metrics")
+    assert b'endpoint="(response cache)"' in metrics
+    assert b"dhs_ai_kg_response_cache_hits 1.0" in metrics
+    for _ in range(50):  # bounded: the drain thread reads the lines
+        ids = {json.loads(ln)["request_id"] for ln in server.stderr if ln.startswith("{")}
+        if second[1]["x-request-id"] in ids:
+            break
+        time.sleep(0.1)
+    assert second[1]["x-request-id"] in ids
+    conditional = server.get(url, headers={"If-None-Match": first[1]["etag"]})
+    assert conditional[0] == 304  # conditional requests go to the app

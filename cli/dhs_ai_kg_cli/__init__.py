@@ -318,8 +318,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             raise CliError(f"{name} must be at least 1")
     if min(args.timeout, args.header_timeout, args.body_timeout) <= 0 or args.max_rows < 0:
         raise CliError("timeouts must be positive and --max-rows not negative")
-    if args.queue < 0 or args.answer_cache < 0:
-        raise CliError("--queue and --answer-cache must not be negative")
+    if min(args.queue, args.answer_cache, args.response_cache) < 0:
+        raise CliError("--queue, --answer-cache and --response-cache must not be negative")
     public_base = args.public_base or f"http://{_url_host(args.host)}:{args.port}/"
     if not public_base.startswith(("http://", "https://")):
         raise CliError("--public-base must be an http:// or https:// URL")
@@ -342,6 +342,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         body_timeout=args.body_timeout,
         public_base=None if args.trust_proxy and not args.public_base else public_base,
         trust_proxy=args.trust_proxy,
+        response_cache=args.response_cache * 1024 * 1024,
     )
     listen = Listen(
         host=args.host,
@@ -487,6 +488,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=16 * 1024 * 1024,
         metavar="BYTES",
         help="largest answer; more is refused with 422 (default 16 MiB)",
+    )
+    serve.add_argument(
+        "--response-cache",
+        type=int,
+        default=32,
+        metavar="MIB",
+        help="memory for whole responses to repeated GETs, replayed by the front (the data "
+        "never changes); 0: off (default 32)",
     )
     serve.add_argument(
         "--max-connections",

@@ -14,6 +14,9 @@ socket and a little memory there, never a Python thread. This layer then, per re
    from ``public_base`` when set (else from trusted proxy headers, when asked, else from
    the request), so every absolute URL the app writes is the public one.
 
+Before 2, a GET whose whole response is kept (``response_cache`` bytes; see
+response_cache.py) is replayed on the event loop: no admission, no thread, no app.
+
 Header read timeouts are granian's (``HTTP1Settings.header_read_timeout``).
 """
 
@@ -21,18 +24,26 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
+import os
+import random
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from .headers import COMMON, DATA_POLICY
+from .response_cache import Entry, ResponseCache
 
 log = logging.getLogger("dhs_ai_kg_server")
+access_log = logging.getLogger("dhs_ai_kg.access")
+#: The endpoint label of answers replayed from the response cache, in the metrics.
+CACHE_ENDPOINT = "(response cache)"
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -64,6 +75,7 @@ class FrontConfig:
     retry_after: int = 1
     public_base: str | None = None
     trust_proxy: bool = False
+    response_cache: int = 0
 
 
 @dataclass
@@ -79,9 +91,16 @@ class FrontStats:
 class Front:
     """An ASGI application that runs ``wsgi_app`` under the limits of ``config``."""
 
-    def __init__(self, wsgi_app: WSGIApp, config: FrontConfig = FrontConfig()) -> None:
+    def __init__(
+        self,
+        wsgi_app: WSGIApp,
+        config: FrontConfig = FrontConfig(),
+        observe: Callable[[str, str, int, float], None] | None = None,
+    ) -> None:
         self.app = wsgi_app
         self.config = config
+        self.observe = observe
+        self.cache = ResponseCache(config.response_cache)
         self.stats = FrontStats()
         self.executor = ThreadPoolExecutor(config.threads, thread_name_prefix="dhs-ai-kg-http")
         self._public = urlsplit(config.public_base) if config.public_base else None
@@ -94,6 +113,15 @@ class Front:
             return
         if scope["path"] == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
             await _respond(send, 200, b"ok\n", head=scope["method"] == "HEAD")
+            return
+        started = time.perf_counter()
+        key = (
+            self.cache.key(scope, self._public is not None, self.config.trust_proxy)
+            if self.cache.max_bytes
+            else None
+        )
+        if key is not None and (entry := self.cache.get(key)) is not None:
+            await self._replay(scope, send, entry, started)
             return
         stats = self.stats
         if stats.in_flight >= self.config.threads + self.config.queue:
@@ -117,8 +145,37 @@ class Front:
             )
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": chunks})
+            if key is not None:
+                self.cache.put(key, status, headers, chunks)
         finally:
             stats.in_flight -= 1
+
+    async def _replay(self, scope: Scope, send: Send, entry: Entry, started: float) -> None:
+        """Send a kept response with a fresh request id; log and count it like the app does."""
+        request_id = f"{random.getrandbits(64):016x}"
+        headers = [*entry.headers, (b"x-request-id", request_id.encode())]
+        await send({"type": "http.response.start", "status": entry.status, "headers": headers})
+        await send({"type": "http.response.body", "body": entry.body})
+        seconds = time.perf_counter() - started
+        if self.observe is not None:
+            self.observe(CACHE_ENDPOINT, "GET", entry.status, seconds)
+        if access_log.isEnabledFor(logging.INFO):
+            query = scope.get("query_string", b"").decode("latin-1")
+            line = json.dumps(
+                {
+                    "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    "request_id": request_id,
+                    "method": "GET",
+                    "path": scope["path"] + (f"?{query}" if query else ""),
+                    "status": entry.status,
+                    "bytes": len(entry.body),
+                    "duration_ms": round(seconds * 1000, 2),
+                    "pid": os.getpid(),
+                }
+            )
+            access_log.handle(
+                access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, line, (), None)
+            )
 
     def _run(
         self, environ: dict[str, Any], queued: float

@@ -91,8 +91,9 @@ def run(
         current = state()
         if app.config.get("QUERY_ISOLATION", "process") == "process":
             current.pool()
-        front_app = Front(app.wsgi_app, front)
+        front_app = Front(app.wsgi_app, front, observe=current.metrics.observe)
         stats = front_app.stats
+        cache = front_app.cache
         current.metrics.watch(
             {
                 "dhs_ai_kg_http_shed": (
@@ -110,6 +111,14 @@ def run(
                 "dhs_ai_kg_http_in_flight": (
                     "Requests admitted and not yet answered.",
                     lambda: stats.in_flight,
+                ),
+                "dhs_ai_kg_response_cache_hits": (
+                    "GETs answered by the front from kept responses.",
+                    lambda: cache.hits,
+                ),
+                "dhs_ai_kg_response_cache_bytes": (
+                    "Bytes of responses kept by the front.",
+                    lambda: cache.size,
                 ),
             }
         )
