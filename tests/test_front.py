@@ -124,9 +124,14 @@ def test_a_declared_length_over_the_cap_is_413_unread():
 def test_a_chunked_body_is_cut_off_at_the_cap():
     app = Recorder()
     front = Front(app, FrontConfig(max_body=10))
-    status, _, _ = run(call(front, scope(method="POST"), chunks=(b"x" * 6, b"x" * 6, b"x")))
+    chunked = [("transfer-encoding", "chunked")]
+    status, _, _ = run(
+        call(front, scope(method="POST", headers=chunked), chunks=(b"x" * 6, b"x" * 6, b"x"))
+    )
     assert status == 413 and app.environs == []
-    status, _, body = run(call(front, scope(method="POST"), chunks=(b"abc", b"def", b"")))
+    status, _, body = run(
+        call(front, scope(method="POST", headers=chunked), chunks=(b"abc", b"def", b""))
+    )
     assert status == 200 and body == b"app:abcdef"
     assert app.environs[0]["CONTENT_LENGTH"] == "6"
     assert "HTTP_TRANSFER_ENCODING" not in app.environs[0]
@@ -135,7 +140,8 @@ def test_a_chunked_body_is_cut_off_at_the_cap():
 def test_a_body_that_does_not_arrive_in_time_is_408():
     app = Recorder()
     front = Front(app, FrontConfig(body_timeout=0.2))
-    status, _, _ = run(call(front, scope(method="POST"), chunks=(b"a",), delay=0.5))
+    s = scope(method="POST", headers=[("content-length", "5")])
+    status, _, _ = run(call(front, s, chunks=(b"a",), delay=0.5))
     assert status == 408 and app.environs == [] and front.stats.body_timeouts == 1
 
 
@@ -309,3 +315,10 @@ def test_the_cache_keeps_within_its_bytes():
     assert cache.get(("k", 9)) is not None and cache.get(("k", 0)) is None
     cache.put(("big",), 200, [], b"x" * 1001)
     assert cache.get(("big",)) is None
+
+
+def test_a_request_without_length_or_chunks_has_no_body_to_wait_for():
+    app = Recorder()
+    front = Front(app, FrontConfig(body_timeout=0.2))
+    status, _, body = run(call(front, scope(), chunks=(b"ignored",), delay=1.0))
+    assert status == 200 and body == b"app:" and front.stats.body_timeouts == 0

@@ -209,27 +209,29 @@ class Front:
                 self.stats.body_too_large += 1
                 await _respond(send, 413, _too_large(limit))
                 return None
+        if declared in (None, "0") and _header(scope, b"transfer-encoding") is None:
+            return b""  # HTTP/1.1: no length and no chunks is no body; nothing to wait for
         parts: list[bytes] = []
         size = 0
-        deadline = time.monotonic() + self.config.body_timeout
-        while True:
-            try:
-                message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0))
-            except TimeoutError:
-                self.stats.body_timeouts += 1
-                await _respond(send, 408, b"the request body did not arrive in time\n")
-                return None
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                self.stats.body_too_large += 1
-                await _respond(send, 413, _too_large(limit))
-                return None
-            parts.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(parts)
+        try:
+            async with asyncio.timeout(self.config.body_timeout):  # one deadline, no task
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return None
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        self.stats.body_too_large += 1
+                        await _respond(send, 413, _too_large(limit))
+                        return None
+                    parts.append(chunk)
+                    if not message.get("more_body", False):
+                        return b"".join(parts)
+        except TimeoutError:
+            self.stats.body_timeouts += 1
+            await _respond(send, 408, b"the request body did not arrive in time\n")
+            return None
 
     def environ(self, scope: Scope, body: bytes) -> dict[str, Any]:
         """The WSGI environ for ``scope`` (PEP 3333), with the public scheme, host and root."""
