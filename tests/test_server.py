@@ -1,4 +1,4 @@
-"""The HTTP layer: /sparql each form and format, negotiation, errors, limits; gunicorn for real."""
+"""The HTTP layer: /sparql each form and format, negotiation, errors, limits; the real server too."""
 
 from __future__ import annotations
 

@@ -29,6 +29,7 @@ Behaviour worth knowing (pyoxigraph 0.5.13, measured):
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -315,22 +316,9 @@ class QueryResult:
 
     def serialize(self, fmt: str | OutputFormat | None = None) -> bytes:
         """The result as bytes in ``fmt`` (a name of :attr:`formats`; default JSON or Turtle)."""
-        out = self.format(fmt.name if isinstance(fmt, OutputFormat) else fmt)
-        if self.kind == "graph":
-            prefixes = _serialization_prefixes(self._prefixes)
-            assert isinstance(out.oxigraph, ox.RdfFormat)
-            data = ox.serialize(self._graph(), format=out.oxigraph, prefixes=prefixes)
-        else:
-            raw = (
-                ox.Store().query("ASK {}" if self.boolean else "ASK { FILTER(false) }")
-                if self.kind == "ask"
-                else self._take_raw()
-            )
-            assert not isinstance(raw, ox.QueryTriples)
-            assert isinstance(out.oxigraph, ox.QueryResultsFormat)
-            data = raw.serialize(format=out.oxigraph)
-        assert data is not None  # no output file given: pyoxigraph returns the bytes
-        return data
+        buffer = io.BytesIO()
+        self.serialize_to(buffer, fmt)
+        return buffer.getvalue()
 
 
 def _serialization_prefixes(prefixes: Mapping[str, str]) -> dict[str, str]:
