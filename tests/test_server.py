@@ -1,4 +1,4 @@
-"""The HTTP layer: /sparql each form and format, negotiation, errors, limits; the real server too."""
+"""The HTTP layer: /sparql each form and format, negotiation, errors, limits; a real server."""
 
 from __future__ import annotations
 
