@@ -61,7 +61,6 @@ def service_description(
     endpoint: str,
     counts: DatasetCounts,
     *,
-    update: bool = False,
     federated: bool = False,
     formats: Sequence[OutputFormat] | None = None,
 ) -> Graph:
@@ -76,8 +75,6 @@ def service_description(
         iri = FORMAT_IRIS.get((fmt.kind, fmt.name))
         if iri is not None:
             graph.add((service, SD.resultFormat, iri))
-    if update:
-        graph.add((service, SD.supportedLanguage, SD.SPARQL11Update))
     if federated:
         graph.add((service, SD.feature, SD.BasicFederatedQuery))
     default_graph = URIRef(endpoint + "#default-graph")

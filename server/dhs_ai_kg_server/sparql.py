@@ -163,7 +163,6 @@ def describe(wanted: str | None) -> Response:
     graph = service_description(
         public_url("/sparql"),
         service_counts(),
-        update=False,
         federated=bool(config.get("SERVICE_ALLOWLIST")),
     )
     response = Response(serialize(graph, fmt), 200, content_type=fmt.content_type)
