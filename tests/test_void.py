@@ -76,9 +76,12 @@ def test_dhs_ai_kg_stats_reads_the_same_counts(dataset):
     entities = {s for s, *_ in rows if isinstance(s, URIRef) and str(s).startswith(str(KG))}
     assert stats.entities == len(entities)
     assert stats.properties == {str(p): n for p, n in Counter(p for _, p, _, _ in rows).items()}
-    assert stats.graphs == {
-        name: len(dataset.graph(GRAPH[name])) for name in ("release", "provenance", "metadata")
+    names = ("release", "provenance", "links", "metadata")
+    assert {name: stats.graphs[name] for name in names} == {
+        name: len(dataset.graph(GRAPH[name])) for name in names
     }
+    # stats.graphs also lists the linksets (void:subset too): nothing else
+    assert all(k.startswith(str(DATASET) + "#linkset-") for k in set(stats.graphs) - set(names))
 
 
 def test_class_and_property_partitions_count_instances_and_uses(void, dataset):
@@ -103,11 +106,10 @@ def test_class_and_property_partitions_count_instances_and_uses(void, dataset):
 
 def test_each_named_graph_is_a_subset_with_its_triples(void, dataset):
     subsets = set(void.objects(DATASET, VOID.subset))
-    for name in ("release", "provenance", "metadata"):
+    for name in ("release", "provenance", "links", "metadata"):
         graph = GRAPH[name]
         assert graph in subsets
-        assert count(void, graph, VOID.triples) == len(dataset.graph(graph))
-    assert count(void, GRAPH.links, VOID.triples) == len(dataset.graph(GRAPH.links)) == 0
+        assert count(void, graph, VOID.triples) == len(dataset.graph(graph)) > 0
 
 
 def test_the_static_metadata_and_the_endpoint_are_there(void):
@@ -116,7 +118,9 @@ def test_the_static_metadata_and_the_endpoint_are_there(void):
     assert void.value(DATASET, URIRef("http://purl.org/dc/terms/license")) is not None
     assert void.value(DATASET, VOID.uriSpace) == Literal(str(KG))
     assert void.value(DATASET, VOID.sparqlEndpoint) == URIRef("http://localhost/sparql")
-    assert not list(void.subjects(RDF.type, VOID.Linkset))  # no links in the data today
+    wikidata = DATASET + "#linkset-wikidata.org"  # OMB, EOP, DHS, Biden, the US, Washington
+    assert (wikidata, RDF.type, VOID.Linkset) in void
+    assert count(void, wikidata, VOID.triples) == 6
 
 
 def distributions(void: Graph):
@@ -137,7 +141,7 @@ def test_every_dump_is_a_distribution_whose_size_and_checksum_match_the_bytes(cl
     described = list(distributions(void))
     expected_names = {"dataset.trig", "dataset.nq", "dataset.jsonld"} | {
         f"{g}{ext}"
-        for g in ("release", "provenance", "metadata")
+        for g in ("release", "provenance", "links", "metadata")
         for ext in (".ttl", ".nt", ".jsonld", ".rdf")
     }
     assert {urlsplit(d["url"]).path.rsplit("/", 1)[1] for d in described} == expected_names
@@ -207,8 +211,9 @@ def test_a_linkset_per_external_dataset_with_its_link_count():
             host = host.removeprefix("www.")
             expected[host] += 1
             predicates.setdefault(host, set()).add(p)
-    hosts = {"wikidata.org", "dbpedia.org", "federalregister.gov", "regulations.gov"}
-    assert set(expected) == hosts
+    fixture_hosts = {"wikidata.org", "dbpedia.org", "federalregister.gov", "regulations.gov"}
+    data_hosts = {"en.wikipedia.org", "isni.org", "viaf.org", "id.loc.gov", "ror.org", "dhs.gov"}
+    assert set(expected) == fixture_hosts | data_hosts
     found = {}
     for linkset in void.subjects(RDF.type, VOID.Linkset):
         target = void.value(linkset, VOID.objectsTarget)
@@ -218,7 +223,9 @@ def test_a_linkset_per_external_dataset_with_its_link_count():
         assert void.value(linkset, VOID.subjectsTarget) == DATASET
         assert (DATASET, VOID.subset, linkset) in void
     assert found == dict(expected)
-    assert count(void, GRAPH.links, VOID.triples) == 7
+    fixture_links = len(Graph().parse(LINKS_FIXTURE / "links.ttl"))
+    assert fixture_links == 7
+    assert count(void, GRAPH.links, VOID.triples) == len(load_dataset().graph(GRAPH.links)) + 7
 
 
 def test_a_browser_gets_the_description_as_a_page_with_every_download(client, void):

@@ -1,0 +1,132 @@
+"""The links graph holds exactly the verified external identifiers, each citing its source."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from rdflib import RDF, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, XSD
+
+from dhs_ai_kg.loading import load_dataset
+from dhs_ai_kg.namespaces import GRAPH
+
+ROOT = Path(__file__).resolve().parent.parent
+VERIFIED = ROOT / "tests" / "expected" / "verified-identifiers.csv"
+OURS = "https://w3id.org/dhs-ai-kg/"
+ID = OURS + "id/"
+PREFIXES = {
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "schema": "https://schema.org/",
+}
+# Identifiers that identifiers.md marks unverified or "none found", or that name another thing.
+FORBIDDEN = {
+    "http://dbpedia.org/resource/Office_of_Management_and_Budget",
+    "http://dbpedia.org/resource/United_States_Department_of_Homeland_Security",
+    "http://dbpedia.org/resource/U.S._Immigration_and_Customs_Enforcement",
+    "http://dbpedia.org/resource/Executive_Order_14110",
+    "http://dbpedia.org/resource/MediaJustice",
+    "http://dbpedia.org/resource/White_House",
+    "http://www.wikidata.org/entity/Q35525",
+}
+
+
+def term(value: str) -> URIRef:
+    """An IRI from a CSV cell: a path under id/, a prefixed name or a full IRI."""
+    if value.startswith(("http://", "https://")):
+        return URIRef(value)
+    prefix, _, local = value.partition(":")
+    if prefix in PREFIXES and "/" not in value:
+        return URIRef(PREFIXES[prefix] + local)
+    return URIRef(ID + value)
+
+
+def obj(value: str, kind: str) -> URIRef | Literal:
+    """The object of a CSV row, by its kind."""
+    if kind == "iri":
+        return term(value)
+    if kind == "date":
+        return Literal(value, datatype=XSD.date)
+    if kind == "en":
+        return Literal(value, lang="en")
+    assert kind == "string", kind
+    return Literal(value)
+
+
+def verified_rows() -> list[dict[str, str]]:
+    """The rows of the verified-identifiers table."""
+    with VERIFIED.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+
+
+def expected() -> dict[tuple[URIRef, URIRef, URIRef | Literal], URIRef]:
+    """Each verified statement, mapped to the source it was checked against."""
+    return {
+        (term(r["subject"]), term(r["property"]), obj(r["object"], r["kind"])): URIRef(r["source"])
+        for r in verified_rows()
+    }
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Dataset:
+    return load_dataset()
+
+
+@pytest.fixture(scope="module")
+def links(dataset: Dataset) -> Graph:
+    return dataset.graph(GRAPH["links"])
+
+
+def citations(links: Graph) -> set[URIRef]:
+    return {s for s in links.subjects(RDF.type, RDF.Statement) if isinstance(s, URIRef)}
+
+
+def test_the_table_names_its_source_file():
+    assert "identifiers.md" in VERIFIED.read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_links_graph_holds_exactly_the_verified_statements(links):
+    nodes = citations(links)
+    asserted = {t for t in links if t[0] not in nodes}
+    assert asserted == set(expected())
+
+
+def test_every_statement_cites_the_source_it_was_checked_against(links):
+    cited: dict[tuple[object, object, object], set[object]] = {}
+    for node in citations(links):
+        assert str(node).startswith(ID + "link/")
+        spo = tuple(links.value(node, p) for p in (RDF.subject, RDF.predicate, RDF.object))
+        sources = set(links.objects(node, DCTERMS.source))
+        assert len(sources) == 1, node
+        assert spo not in cited, f"two citations for {spo}"
+        cited[spo] = sources
+    assert cited == {spo: {source} for spo, source in expected().items()}
+
+
+def test_no_unverified_or_none_found_identifier_appears(dataset):
+    terms = {str(t) for quad in dataset.quads() for t in quad[:3]}
+    assert not terms & FORBIDDEN
+
+
+def test_links_describe_only_resources_the_release_has_or_the_pages_they_cite(dataset, links):
+    release = dataset.graph(GRAPH["release"])
+    ours = {s for s, _, _ in links if str(s).startswith(ID) and s not in citations(links)}
+    minted_here = {term("doc/executive-order-14148")}
+    assert {s for s in ours if (s, None, None) not in release} == minted_here
+
+
+def test_release_graph_holds_no_external_iri(dataset):
+    release = dataset.graph(GRAPH["release"])
+    external = {
+        t
+        for s, p, o in release
+        for t in (s, o)
+        if isinstance(t, URIRef) and not str(t).startswith(OURS) and p != RDF.type
+    }
+    assert external == set()
