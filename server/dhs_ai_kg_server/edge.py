@@ -15,19 +15,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import logging
-import os
 import time
-from datetime import UTC, datetime
 
 from flask import Flask, Response, current_app, g, request
 
+from .access import log_access
 from .errors import request_id
 from .metrics import Metrics
 from .state import KEY, state
-
-access_log = logging.getLogger("dhs_ai_kg.access")
 
 ALLOW_METHODS = "GET, POST, OPTIONS"
 ALLOW_HEADERS = "Content-Type, Accept, Authorization"
@@ -110,24 +105,14 @@ def _observe(response: Response) -> Response:
     rule = request.url_rule
     endpoint = rule.rule if rule is not None else "(unmatched)"
     metrics(current_app).observe(endpoint, request.method, response.status_code, seconds)
-    if not access_log.isEnabledFor(logging.INFO):
-        return response
     size = response.calculate_content_length()
     query = request.environ.get("QUERY_STRING", "")  # as sent: no decoding, no re-encoding
-    line = json.dumps(
-        {
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            "request_id": request_id(),
-            "method": request.method,
-            "path": request.path + (f"?{query}" if query else ""),
-            "status": response.status_code,
-            "bytes": size if size is not None else response.content_length or 0,
-            "duration_ms": round(seconds * 1000, 2),
-            "pid": os.getpid(),
-        }
-    )
-    # a record made directly: Logger.info would walk the stack for the caller on every request
-    access_log.handle(
-        access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, line, (), None)
+    log_access(
+        request_id(),
+        request.method,
+        request.path + (f"?{query}" if query else ""),
+        response.status_code,
+        size if size is not None else response.content_length or 0,
+        seconds,
     )
     return response

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Callable
 
 from flask import Flask, Response, g, request
@@ -27,6 +26,8 @@ from dhs_ai_kg.execution import (
     ServiceFailed,
 )
 from dhs_ai_kg.named_queries import NamedQueryError
+
+from .access import new_request_id
 
 log = logging.getLogger("dhs_ai_kg_server")
 
@@ -74,7 +75,7 @@ def text_response(message: str, status: int) -> Response:
 def request_id() -> str:
     """This request's id (generated on first use), echoed in ``X-Request-Id``."""
     if "request_id" not in g:
-        g.request_id = f"{random.getrandbits(64):016x}"  # unique enough for a log, and cheap
+        g.request_id = new_request_id()
     return str(g.request_id)
 
 

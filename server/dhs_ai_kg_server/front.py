@@ -24,24 +24,20 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import logging
-import os
-import random
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from .access import log_access, new_request_id
 from .headers import COMMON, DATA_POLICY
 from .response_cache import Entry, ResponseCache
 
 log = logging.getLogger("dhs_ai_kg_server")
-access_log = logging.getLogger("dhs_ai_kg.access")
 #: The endpoint label of answers replayed from the response cache, in the metrics.
 CACHE_ENDPOINT = "(response cache)"
 
@@ -152,30 +148,16 @@ class Front:
 
     async def _replay(self, scope: Scope, send: Send, entry: Entry, started: float) -> None:
         """Send a kept response with a fresh request id; log and count it like the app does."""
-        request_id = f"{random.getrandbits(64):016x}"
+        request_id = new_request_id()
         headers = [*entry.headers, (b"x-request-id", request_id.encode())]
         await send({"type": "http.response.start", "status": entry.status, "headers": headers})
         await send({"type": "http.response.body", "body": entry.body})
         seconds = time.perf_counter() - started
         if self.observe is not None:
             self.observe(CACHE_ENDPOINT, "GET", entry.status, seconds)
-        if access_log.isEnabledFor(logging.INFO):
-            query = scope.get("query_string", b"").decode("latin-1")
-            line = json.dumps(
-                {
-                    "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                    "request_id": request_id,
-                    "method": "GET",
-                    "path": scope["path"] + (f"?{query}" if query else ""),
-                    "status": entry.status,
-                    "bytes": len(entry.body),
-                    "duration_ms": round(seconds * 1000, 2),
-                    "pid": os.getpid(),
-                }
-            )
-            access_log.handle(
-                access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, line, (), None)
-            )
+        query = scope.get("query_string", b"").decode("latin-1")
+        path = scope["path"] + (f"?{query}" if query else "")
+        log_access(request_id, "GET", path, entry.status, len(entry.body), seconds)
 
     def _run(
         self, environ: dict[str, Any], queued: float
