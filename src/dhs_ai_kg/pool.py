@@ -74,7 +74,6 @@ class _Process:
     def __init__(self, popen: subprocess.Popen[bytes], conn: Connection) -> None:
         self.popen = popen
         self.conn = conn
-        self.jobs = 0
 
     @property
     def pid(self) -> int:
