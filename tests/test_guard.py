@@ -5,7 +5,7 @@ update keywords in every spelling, and counting limits below pyoxigraph's crash 
 from __future__ import annotations
 
 import os
-import resource
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -79,8 +79,8 @@ def test_the_cpu_limit_does_kill_a_runaway_scan():
         "re.findall(r'(?:[a][a.]*)?:|.', 'a.' * 20000)\n"
     )
     done = subprocess.run([sys.executable, "-c", quadratic], capture_output=True)
-    assert done.returncode != 0
-    assert resource.getrlimit(resource.RLIMIT_CPU)  # the limit exists on this platform
+    # killed by the CPU limit (SIGXCPU, or SIGKILL at the hard limit), not dead of anything else
+    assert done.returncode in (-signal.SIGXCPU, -signal.SIGKILL), done.stderr
 
 
 # --- update keywords in every spelling --------------------------------------------------------
