@@ -21,6 +21,7 @@ from dhs_ai_kg.execution import (
     QueryTimeout,
     ServiceFailed,
     TooManyRows,
+    _Bounded,
     count_rows,
     run_job,
 )
@@ -75,10 +76,14 @@ def test_the_byte_cap_stops_serialization(awkward_engine: Engine):
     assert run_job(awkward_engine, Job(ALL, choice("csv"), max_bytes=len(body))).body == body
     with pytest.raises(AnswerTooLarge, match=f"larger than {len(body) - 1} bytes"):
         run_job(awkward_engine, Job(ALL, choice("csv"), max_bytes=len(body) - 1))
-    # far past the cap, the work stops early: a cross product of 7**6 rows
+    # far past the cap, the work stops early: a cross product of 7**6 rows (~10 MB as TSV)
     huge = "SELECT * WHERE { " + " ".join(f"?s{i} <urn:x:p> ?o{i} ." for i in range(6)) + " }"
     with pytest.raises(AnswerTooLarge):
         run_job(awkward_engine, Job(huge, choice("tsv"), max_bytes=10_000))
+    sink = _Bounded(10_000)
+    with pytest.raises(AnswerTooLarge):
+        awkward_engine.query(huge).serialize_to(sink, RESULTS_FORMATS["tsv"])
+    assert sink.tell() < 100_000  # stopped within a buffer of the cap, not after 10 MB
 
 
 def test_the_format_of_the_other_kind_does_not_matter(awkward_engine: Engine):
