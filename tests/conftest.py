@@ -24,6 +24,11 @@ Offers:
 
       def test_x(use_resources):
           use_resources(Path(__file__).parent / "fixtures" / "cli")
+
+- ``jena_classpath``: a classpath on which Debian's Jena commands start (``stores.jena``), per
+  session.
+- ``virtuoso_factory()``: starts a fresh, empty :class:`stores.Virtuoso` on 127.0.0.1 (about
+  2 s) and kills it after the test or module that asked for it.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from pathlib import Path
 
 import engines
 import pytest
+import stores
 from dhs_ai_kg_server import create_app
 from flask import Flask
 from flask.testing import FlaskClient
@@ -113,3 +119,25 @@ def listener() -> Iterator[Listener]:
     server = Listener()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def jena_classpath(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A classpath on which Debian's Jena 4.5 commands start (see ``stores.jena_classpath``)."""
+    return stores.jena_classpath(tmp_path_factory.mktemp("jena"))
+
+
+@pytest.fixture(scope="module")
+def virtuoso_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[], stores.Virtuoso]]:
+    """A function starting a fresh, empty Virtuoso 7 on 127.0.0.1; all are killed afterwards."""
+    started: list[stores.Virtuoso] = []
+
+    def start() -> stores.Virtuoso:
+        started.append(stores.Virtuoso(tmp_path_factory.mktemp("virtuoso")))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
