@@ -43,6 +43,7 @@ class DAK(DefinedNamespace):
     alternativeTo: URIRef
     announces: URIRef
     atStake: URIRef
+    commentsDue: URIRef
     comparisonPopulation: URIRef
     concernsAgency: URIRef
     condition: URIRef
