@@ -186,3 +186,21 @@ def test_query_11_expects_exactly_the_verified_links_of_release_resources(datase
         for r in spec["rows"]
     }
     assert from_json == from_table and from_table
+
+
+def test_stats_count_graphs_and_linksets_apart(dataset: Dataset, links: Graph):
+    # `dhs-ai-kg stats` once listed VoID linksets among the named graphs.
+    import re
+
+    from dhs_ai_kg.stats import compute_stats
+
+    stats = compute_stats(dataset)
+    assert set(stats.graphs) == {"release", "provenance", "links", "metadata"}
+    by_host: dict[str, int] = {}
+    for s, p, o in links:
+        if p in LINK_PROPERTIES and isinstance(o, URIRef) and not str(o).startswith(OURS):
+            if s in citations(links):
+                continue
+            host = re.sub(r"^https?://(www\.)?([^/:?#]+).*$", r"\2", str(o))
+            by_host[host] = by_host.get(host, 0) + 1
+    assert stats.linksets == by_host and by_host["wikidata.org"] == 6

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .engine import Engine
@@ -47,6 +48,8 @@ class DatasetStats:
     """Counts in the spirit of VoID (``void:triples``, ``void:entities``, class/property parts)."""
 
     graphs: dict[str, int] = field(default_factory=dict)
+    #: Links per external dataset (``void:Linkset``), by the host of the link targets.
+    linksets: dict[str, int] = field(default_factory=dict)
     triples: int = 0
     distinct_subjects: int = 0
     entities: int = 0
@@ -79,6 +82,7 @@ class DatasetStats:
         ]
         lines = block("dataset", summary)
         lines += block("graph", sorted(self.graphs.items()))
+        lines += block("links to", sorted(self.linksets.items()))
         lines += block("class", [(short(URIRef(c)), n) for c, n in self.classes.items()])
         lines += block("property", [(short(URIRef(p)), n) for p, n in self.properties.items()])
         return "\n".join(lines)
@@ -101,14 +105,21 @@ def _partitions(graph: Graph, kind: str, key: URIRef, count: URIRef) -> dict[str
 def compute_stats(dataset: Dataset) -> DatasetStats:
     """Count the dataset's triples per graph, subjects, entities, classes and properties."""
     void = void_description(Engine.from_dataset(dataset))
+    subsets = set(void.objects(DATASET, VOID.subset))
+    linksets = {s for s in subsets if (s, RDF.type, VOID.Linkset) in void}
     graphs = {
         str(g)[len(str(GRAPH)) :] if str(g).startswith(str(GRAPH)) else str(g): _int(
             void, g, VOID.triples
         )
-        for g in void.objects(DATASET, VOID.subset)
+        for g in subsets - linksets
+    }
+    targets = {
+        urlsplit(str(void.value(s, VOID.objectsTarget))).hostname or "": _int(void, s, VOID.triples)
+        for s in linksets
     }
     return DatasetStats(
         graphs={name: n for name, n in sorted(graphs.items()) if n},
+        linksets=dict(sorted(targets.items())),
         triples=_int(void, DATASET, VOID.triples),
         distinct_subjects=_int(void, DATASET, VOID.distinctSubjects),
         entities=_int(void, DATASET, VOID.entities),
