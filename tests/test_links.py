@@ -204,3 +204,30 @@ def test_stats_count_graphs_and_linksets_apart(dataset: Dataset, links: Graph):
             host = re.sub(r"^https?://(www\.)?([^/:?#]+).*$", r"\2", str(o))
             by_host[host] = by_host.get(host, 0) + 1
     assert stats.linksets == by_host and by_host["wikidata.org"] == 6
+
+
+#: How the links graph's description names each external dataset it links to (by host).
+DATASET_NAMES = {
+    "wikidata.org": "Wikidata",
+    "dbpedia.org": "DBpedia",
+    "en.wikipedia.org": "Wikipedia",
+    "ror.org": "ROR",
+    "isni.org": "ISNI",
+    "viaf.org": "VIAF",
+    "id.loc.gov": "Library of Congress",
+    "federalregister.gov": "Federal Register",
+    "regulations.gov": "regulations.gov",
+    "dhs.gov": "DHS AI Use Case Inventory",
+}
+
+
+def test_the_dataset_description_says_what_the_links_graph_holds(dataset: Dataset):
+    from dhs_ai_kg.stats import compute_stats
+
+    metadata = dataset.graph(GRAPH["metadata"])
+    said = str(metadata.value(URIRef(GRAPH["links"]), DCTERMS.description))
+    linked = set(compute_stats(dataset).linksets)
+    assert linked <= set(DATASET_NAMES), linked - set(DATASET_NAMES)
+    assert [DATASET_NAMES[h] for h in sorted(linked) if DATASET_NAMES[h] not in said] == []
+    whole = str(metadata.value(URIRef(OURS + "dataset"), DCTERMS.description))
+    assert "Every statement is grounded" not in whole  # the links graph's facts are not
