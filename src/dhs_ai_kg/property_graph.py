@@ -401,9 +401,7 @@ def _node_link(graph: nx.MultiDiGraph) -> str:
 
 
 def _cytoscape(graph: nx.MultiDiGraph) -> str:
-    data = nx.cytoscape_data(graph, name="label")
-    for element in data["elements"]["nodes"]:
-        element["data"].pop("value", None)  # the id again
+    data = nx.cytoscape_data(graph, name="label")  # keeps data.value: networkx reads it back
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
