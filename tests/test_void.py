@@ -11,7 +11,7 @@ import pytest
 from dhs_ai_kg_server import create_app
 from htmlpage import Page
 from rdflib import RDF, BNode, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, XSD
+from rdflib.namespace import DCAT, DCTERMS, XSD
 
 from dhs_ai_kg.engine import Engine
 from dhs_ai_kg.loading import load_dataset
@@ -20,6 +20,10 @@ from dhs_ai_kg.stats import compute_stats
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 LINKS_FIXTURE = Path(__file__).parent / "fixtures" / "void"
+#: The property-graph downloads (tests/test_property_graph.py checks their contents).
+PROPERTY_GRAPH_DUMPS = {
+    f"dataset{ext}" for ext in (".graphml", ".gexf", ".neo4j.zip", ".node-link.json", ".cyjs")
+}
 LINKING = {
     URIRef("http://www.w3.org/2002/07/owl#sameAs"),
     URIRef("http://www.w3.org/2004/02/skos/core#exactMatch"),
@@ -129,7 +133,8 @@ def distributions(void: Graph):
         yield {
             "dist": dist,
             "url": str(void.value(dist, DCAT.downloadURL)),
-            "media_type": str(void.value(dist, DCAT.mediaType)),
+            # IANA's type, or (a type IANA has not registered: GraphML, GEXF) dcterms:format
+            "media_type": str(void.value(dist, DCAT.mediaType) or void.value(dist, DCTERMS.format)),
             "size": void.value(dist, DCAT.byteSize),
             "algorithm": void.value(checksum, SPDX.algorithm),
             "sha256": void.value(checksum, SPDX.checksumValue),
@@ -144,6 +149,7 @@ def test_every_dump_is_a_distribution_whose_size_and_checksum_match_the_bytes(cl
         for g in ("release", "provenance", "links", "metadata")
         for ext in (".ttl", ".nt", ".jsonld", ".rdf")
     }
+    expected_names |= PROPERTY_GRAPH_DUMPS
     assert {urlsplit(d["url"]).path.rsplit("/", 1)[1] for d in described} == expected_names
     assert listed == expected_names
     for d in described:
@@ -153,7 +159,7 @@ def test_every_dump_is_a_distribution_whose_size_and_checksum_match_the_bytes(cl
         assert d["size"] == Literal(len(body), datatype=XSD.nonNegativeInteger)
         assert d["algorithm"] == SPDX.checksumAlgorithm_sha256
         assert d["sha256"] == Literal(hashlib.sha256(body).hexdigest(), datatype=XSD.hexBinary)
-        assert d["media_type"].endswith("/" + response.mimetype)
+        assert d["media_type"].endswith(response.mimetype)
         assert response.headers["ETag"] == f'"{hashlib.sha256(body).hexdigest()}"'
         assert response.headers["Content-Length"] == str(len(body))
         assert response.headers["Content-Disposition"].startswith("attachment;")

@@ -51,6 +51,8 @@ results go to stdout, diagnostics to stderr.
 QUERY_FORMATS = tuple(dict.fromkeys(["table", *(n for f in REGISTRY for n in f.names)]))
 #: ``export --format`` values: the export formats' names and aliases.
 EXPORT_FORMATS = tuple(n for f in FORMATS.values() for n in f.names)
+#: ``export --format`` values that are property graphs (not RDF).
+PROPERTY_GRAPH_FORMATS = ("graphml", "gexf", "neo4j", "node-link", "cytoscape")
 
 
 def _names(kind: Kind) -> str:
@@ -285,6 +287,56 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_export_any(args: argparse.Namespace) -> int:
+    """``export``: a property-graph format (:mod:`dhs_ai_kg.property_graph`) or RDF."""
+    from dhs_ai_kg import property_graph as pg
+
+    fmt = pg.format_for(name=args.format) if args.format else pg.format_for(filename=args.output)
+    if fmt is None:
+        if len(args.graph or []) > 1 or args.no_provenance or args.language_tags:
+            raise CliError("an RDF export takes one --graph, no --no-provenance/--language-tags")
+        args.graph = args.graph[0] if args.graph else None
+        return _cmd_export(args)
+    if args.union:
+        raise CliError("--union is for RDF formats (a property graph always merges its graphs)")
+    try:
+        graph = pg.property_graph(
+            _dataset(args),
+            args.graph,
+            provenance=not args.no_provenance,
+            language_tags=args.language_tags,
+        )
+        if fmt.name == "neo4j" and args.output and not args.output.lower().endswith(".zip"):
+            written = pg.write_neo4j_folder(graph, Path(args.output))
+            _say(sys.stderr, f"wrote {len(written)} files to {args.output} ({fmt.label})")
+            return EXIT_OK
+        body = pg.serialize(graph, fmt.name)
+    except pg.PropertyGraphError as exc:
+        raise CliError(str(exc)) from exc
+    if args.output:
+        Path(args.output).write_bytes(body)
+        _say(sys.stderr, f"wrote {args.output} ({fmt.label})")
+    elif fmt.binary:
+        raise CliError(f"{fmt.label}: give --output FILE.zip or --output DIR")
+    else:
+        sys.stdout.write(body.decode("utf-8"))
+    return EXIT_OK
+
+
+def _add_property_graph_options(export_cmd: argparse.ArgumentParser) -> None:
+    """The ``export`` options only property-graph formats take."""
+    export_cmd.add_argument(
+        "--no-provenance",
+        action="store_true",
+        help="property graphs: leave out the provenance graph",
+    )
+    export_cmd.add_argument(
+        "--language-tags",
+        action="store_true",
+        help='property graphs: keep language tags in values ("text@en"; default: dropped)',
+    )
+
+
 def _cmd_stats(args: argparse.Namespace) -> int:
     from dhs_ai_kg.stats import compute_stats
 
@@ -430,15 +482,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_option(query)
 
-    export_cmd = verb("export", "serialize the dataset or one named graph", _cmd_export)
+    export_cmd = verb("export", "serialize the dataset or one named graph", _cmd_export_any)
     export_cmd.add_argument(
         "--format",
-        choices=EXPORT_FORMATS,
+        choices=(*EXPORT_FORMATS, *PROPERTY_GRAPH_FORMATS),
         metavar="FORMAT",
-        help=f"{'|'.join(FORMATS)} (aliases such as nt, ttl, nq work too); "
-        "default: from the --output extension, else trig",
+        help=f"{'|'.join(FORMATS)} (aliases such as nt, ttl, nq work too), or a property graph: "
+        f"{'|'.join(PROPERTY_GRAPH_FORMATS)}; default: from the --output extension, else trig",
     )
-    export_cmd.add_argument("--graph", metavar="NAME", help="one named graph (file stem)")
+    export_cmd.add_argument(
+        "--graph",
+        action="append",
+        metavar="NAME",
+        help="one named graph (file stem); property graphs: repeatable (default all)",
+    )
     export_cmd.add_argument(
         "--union",
         action="store_true",
@@ -446,6 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export_cmd.add_argument("--output", "-o", metavar="FILE", help="write here, not stdout")
     _add_data_option(export_cmd)
+    _add_property_graph_options(export_cmd)
 
     stats = verb("stats", "count triples, subjects, classes and properties", _cmd_stats)
     stats.add_argument("--format", choices=("table", "json"), default="table")

@@ -22,6 +22,8 @@ from dhs_ai_kg.formats import REGISTRY
 from dhs_ai_kg.loading import bind_prefixes, parse_turtle
 from dhs_ai_kg.named_queries import NamedQuery, parse_named_query
 from dhs_ai_kg.namespaces import DATASET, GRAPH, VOID
+from dhs_ai_kg.property_graph import FORMATS as PROPERTY_GRAPH_FORMATS
+from dhs_ai_kg.property_graph import PropertyGraphFormat, property_graph, serialize
 from dhs_ai_kg.resources import ontology_file
 from dhs_ai_kg.stats import void_description
 
@@ -74,7 +76,7 @@ class Dump:
 
     filename: str
     graph: str | None
-    format: RdfFormat
+    format: RdfFormat | PropertyGraphFormat
     body: bytes
     sha256: str
 
@@ -91,7 +93,7 @@ class Dump:
     @property
     def content_type(self) -> str:
         """The ``Content-Type`` it is served with."""
-        return f"{self.format.media_type}; charset=utf-8"
+        return self.format.content_type
 
 
 def _dump(dataset: Dataset, fmt: RdfFormat, graph: str | None) -> Dump:
@@ -105,7 +107,20 @@ def build_dumps(dataset: Dataset) -> dict[str, Dump]:
     dumps = [_dump(dataset, FORMATS[name], None) for name in DATASET_FORMATS]
     for graph in graph_names(dataset):
         dumps += [_dump(dataset, FORMATS[name], graph) for name in GRAPH_FORMATS]
+    dumps += property_graph_dumps(dataset)
     return {d.filename: d for d in dumps}
+
+
+def property_graph_dumps(dataset: Dataset) -> list[Dump]:
+    """The whole dataset as each property graph (:mod:`dhs_ai_kg.property_graph`), every
+    named graph and provenance included: ``dataset.graphml``, ``dataset.neo4j.zip``, …"""
+    graph = property_graph(dataset)
+    dumps = []
+    for fmt in PROPERTY_GRAPH_FORMATS.values():
+        body = serialize(graph, fmt.name)
+        filename = f"{DATASET_STEM}{fmt.extension}"
+        dumps.append(Dump(filename, None, fmt, body, hashlib.sha256(body).hexdigest()))
+    return dumps
 
 
 def current_dumps() -> dict[str, Dump]:
@@ -133,7 +148,10 @@ def _distribution(graph: Graph, owner: URIRef, dump: Dump) -> None:
     graph.add((owner, VOID.dataDump, url))
     graph.add((dist, RDF.type, DCAT.Distribution))
     graph.add((dist, DCTERMS.title, Literal(f"{what} as {dump.format.label}", lang="en")))
-    graph.add((dist, DCAT.mediaType, URIRef(IANA_MEDIA_TYPES + dump.format.media_type)))
+    if isinstance(dump.format, PropertyGraphFormat) and not dump.format.registered:
+        graph.add((dist, DCTERMS.format, Literal(dump.format.media_type)))  # not IANA's
+    else:
+        graph.add((dist, DCAT.mediaType, URIRef(IANA_MEDIA_TYPES + dump.format.media_type)))
     graph.add((dist, DCAT.byteSize, Literal(dump.size, datatype=XSD.nonNegativeInteger)))
     graph.add((dist, DCAT.downloadURL, url))
     graph.add((dist, DCAT.accessURL, url))

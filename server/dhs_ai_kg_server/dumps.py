@@ -1,8 +1,10 @@
-"""Dumps of the dataset at stable URLs: ``/dumps/dataset.{trig,nq,jsonld}`` and
-``/dumps/<graph>.{ttl,nt,jsonld,rdf}``, serialized once per app (:func:`.derived.current_dumps`).
+"""Dumps of the dataset at stable URLs: ``/dumps/dataset.{trig,nq,jsonld}``,
+``/dumps/<graph>.{ttl,nt,jsonld,rdf}`` and the property graphs (``dataset.graphml``, ``.gexf``,
+``.neo4j.zip``, ``.node-link.json``, ``.cyjs``), made once per app (:func:`.derived.current_dumps`).
 
-Bytes come from :func:`dhs_ai_kg.export.export`, stable from run to run (RDF/XML excepted;
-within one server they are fixed). Each dump is served with its length, ``ETag`` = its SHA-256
+Bytes come from :func:`dhs_ai_kg.export.export` (property graphs:
+:mod:`dhs_ai_kg.property_graph`), stable from run to run (RDF/XML excepted; within one server
+they are fixed). Each dump is served with its length, ``ETag`` = its SHA-256
 and ``Content-Disposition: attachment``; the dataset description (:mod:`.void`) lists the same
 bytes' size and checksum.
 """
