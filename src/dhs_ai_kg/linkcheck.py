@@ -310,9 +310,7 @@ class _Checker:
             note = f"timed out after {self.options.timeout:g} s"
             return Result(iri, BROKEN, None, method, hops, note)
         if _unreachable(exc):
-            self.unreachable_hosts.append(
-                urlsplit(hops[-1][1] if hops else self.target(iri)).netloc
-            )
+            self.unreachable_hosts.append(urlsplit(iri).netloc)  # the IRI's, not a mirror's
             return Result(iri, UNREACHABLE, None, method, hops, _describe(exc))
         return Result(iri, BROKEN, None, method, hops, _describe(exc))
 
