@@ -184,7 +184,8 @@ def _label(text: str) -> str:
     """A node label wrapped in lines of about :data:`_WRAP` characters, DOT-escaped (no
     backslash escapes, never read as an HTML-like label)."""
     lines = textwrap.wrap(" ".join(text.split()), _WRAP) or [text]
-    return graphviz.nohtml("\\n".join(graphviz.escape(line) for line in lines))
+    label: str = graphviz.nohtml("\\n".join(graphviz.escape(line) for line in lines))
+    return label
 
 
 def to_dot(picture: Picture) -> graphviz.Digraph:
