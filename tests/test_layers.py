@@ -156,7 +156,15 @@ def test_the_reader_sees_every_spelling_of_an_import():
 
 
 def test_the_server_has_its_blueprint_modules():
-    assert set(BLUEPRINTS) == {"sparql", "linked_data", "void", "dumps", "queries_api", "ui"}
+    assert set(BLUEPRINTS) == {
+        "sparql",
+        "linked_data",
+        "void",
+        "dumps",
+        "queries_api",
+        "ui",
+        "pictures",
+    }
 
 
 @pytest.mark.parametrize("name", BLUEPRINTS)

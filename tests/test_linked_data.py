@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from dhs_ai_kg_server import create_app
 from htmlpage import Page
 from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.namespace import ORG, SKOS
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, RDFS, SKOS
 
 from dhs_ai_kg.engine import Engine
 from dhs_ai_kg.loading import load_dataset, parse_turtle, union_graph
-from dhs_ai_kg.namespaces import BASE, DAK, GRAPH, KG, OA, ONTOLOGY
+from dhs_ai_kg.namespaces import BASE, DAK, GRAPH, KG, OA, ONTOLOGY, SCHEMA
 from dhs_ai_kg.resources import ontology_file, source_text_file
 
 MIJENTE = KG["org/mijente"]
@@ -166,9 +167,80 @@ def test_the_page_quotes_the_sentences_that_ground_it_verbatim(client, dataset):
     assert all(quote in text for quote in marked)
 
 
-def test_links_to_other_datasets_have_a_section_even_when_empty(client):
-    html = page(client.get("/id/org/mijente", headers=BROWSER))
-    assert "No links to other datasets" in html.by_id("links").text
+def test_a_resource_without_links_says_so_plainly(client):
+    linked = {s for s in parse_turtle(LINKS_FILE).subjects() if str(s).startswith(str(KG))}
+    assert KG["topic/technology"] not in linked  # the premise, from the file
+    html = page(client.get("/id/topic/technology", headers=BROWSER))
+    assert "This resource has no links to other datasets." in html.by_id("links").text
+    assert html.by_id("links").links == []
+
+
+# Where a link points, by how its target begins (identifiers.md's datasets); written here
+# apart from the server's query, so that the two are checked against each other.
+DATASETS = {
+    "http://www.wikidata.org/entity/": "Wikidata",
+    "http://dbpedia.org/resource/": "DBpedia",
+    "https://en.wikipedia.org/wiki/": "Wikipedia",
+    "https://ror.org/": "ROR",
+    "https://isni.org/isni/": "ISNI",
+    "http://viaf.org/viaf/": "VIAF",
+    "http://id.loc.gov/authorities/": "Library of Congress",
+    "https://www.federalregister.gov/": "Federal Register",
+    "https://www.regulations.gov/": "regulations.gov",
+}
+LINKING = {OWL.sameAs, SKOS.exactMatch, SKOS.closeMatch, FOAF.isPrimaryTopicOf, RDFS.seeAlso}
+IDENTIFIERS = {DCTERMS.identifier, SCHEMA.legislationIdentifier, DCTERMS.bibliographicCitation}
+LINKS_FILE = Path(__file__).resolve().parents[1] / "data" / "graphs" / "links.ttl"
+
+
+def expected_links() -> dict[str, set[tuple[str, str, str]]]:
+    """Per resource path: (dataset, target, source) for each link in data/graphs/links.ttl."""
+    graph = parse_turtle(LINKS_FILE)
+    found: dict[str, set[tuple[str, str, str]]] = {}
+    for s, p, o in graph:
+        if not str(s).startswith(str(KG)) or (s, RDF.type, RDF.Statement) in graph:
+            continue
+        if p == FOAF.homepage:
+            dataset = "official website"
+        elif p in LINKING and isinstance(o, URIRef) and not str(o).startswith(BASE):
+            known = (d for start, d in DATASETS.items() if str(o).startswith(start))
+            dataset = next(known, urlsplit(str(o)).netloc)  # any other: its host
+        elif p in IDENTIFIERS and isinstance(o, Literal):
+            dataset = "identifiers"
+        else:
+            continue
+        citation = next(
+            c
+            for c in graph.subjects(RDF.subject, s)
+            if (c, RDF.predicate, p) in graph and (c, RDF.object, o) in graph
+        )
+        source = graph.value(citation, DCTERMS.source)
+        found.setdefault(str(s)[len(BASE) - 1 :], set()).add((dataset, str(o), str(source)))
+    return found
+
+
+EXPECTED_LINKS = expected_links()
+
+
+def test_every_kind_of_target_dataset_is_shown():
+    shown = {d for links in EXPECTED_LINKS.values() for d, _, _ in links}
+    assert shown >= {*DATASETS.values(), "official website", "identifiers"}
+
+
+@pytest.mark.parametrize("path", sorted(EXPECTED_LINKS))
+def test_a_page_lists_its_links_by_dataset_each_with_its_source(client, path):
+    html = page(client.get(path, headers=BROWSER))
+    groups = {dd.attrs["data-dataset"]: dd for dd in html.all("dd") if "data-dataset" in dd.attrs}
+    expected = EXPECTED_LINKS[path]
+    assert set(groups) == {d for d, _, _ in expected}
+    items = html.all("li", "link")
+    assert len(items) == len(expected)
+    for dataset, target, source in expected:
+        assert target in groups[dataset].links or target in groups[dataset].text
+        assert any(
+            source == item.links[-1] and (target in item.links or target in item.text)
+            for item in items
+        ), (target, source)
 
 
 def test_blank_nodes_are_shown_inside_their_statement(client):
@@ -266,3 +338,5 @@ def test_a_quote_is_shown_in_its_context_and_links_out_are_listed():
     )
     assert "the quoted words" in {m.text for m in html.all("mark")}
     assert "http://www.wikidata.org/entity/Q000001" in html.by_id("links").links
+    [item] = [i for i in html.all("li", "link") if "Q000001" in " ".join(i.links)]
+    assert "no source cited" in item.text

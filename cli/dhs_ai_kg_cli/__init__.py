@@ -411,6 +411,114 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
+# --- picture, links check (issue 7) -------------------------------------------------------
+
+
+def _cmd_picture(args: argparse.Namespace) -> int:
+    from dhs_ai_kg.engine import Engine
+    from dhs_ai_kg.pictures import (
+        PictureError,
+        UnknownEntity,
+        entity_iri,
+        load_picture,
+        render_svg,
+        to_dot,
+    )
+
+    picture = load_picture(Engine.from_dataset(_dataset(args)))
+    try:
+        if args.entity:
+            picture = picture.neighbourhood(entity_iri(args.entity))
+        svg = render_svg(to_dot(picture))
+    except (PictureError, UnknownEntity) as exc:
+        raise CliError(str(exc).strip("'\"")) from exc
+    if args.output:
+        Path(args.output).write_bytes(svg)
+        _say(sys.stderr, f"wrote {args.output} ({len(picture.nodes)} nodes, SVG)")
+    else:
+        sys.stdout.write(svg.decode("utf-8"))
+    return EXIT_OK
+
+
+def _cmd_links_check(args: argparse.Namespace) -> int:
+    from dhs_ai_kg.engine import Engine
+    from dhs_ai_kg.linkcheck import Options, Progress, check_links, link_targets
+
+    if min(args.timeout, args.total, args.rate) <= 0:
+        raise CliError("--timeout, --total and --rate must be positive")
+    if args.base_url and not args.base_url.startswith(("http://", "https://")):
+        raise CliError("--base-url must be an http:// or https:// URL")
+    iris = link_targets(Engine.from_dataset(_dataset(args)))
+    options = Options(
+        timeout=args.timeout,
+        total=args.total,
+        rate=args.rate,
+        offline=args.offline,
+        base_url=args.base_url,
+    )
+    report = check_links(iris, options, Progress(sys.stderr))
+    sys.stdout.write(report.table())
+    if report.no_network:
+        _say(sys.stderr, f"dhs-ai-kg links check: nothing checked: {report.no_network}")
+        return EXIT_ERROR
+    return EXIT_NONCONFORMING if report.broken else EXIT_OK
+
+
+def _add_picture_and_links(verb: Callable[..., argparse.ArgumentParser]) -> None:
+    """The ``picture`` and ``links check`` commands."""
+    picture = verb(
+        "picture", "draw the release graph, or one resource's neighbourhood, as SVG", _cmd_picture
+    )
+    picture.add_argument(
+        "--entity",
+        metavar="IRI",
+        help="draw this resource's neighbourhood: an IRI, kg:org/omb, /id/org/omb or org/omb",
+    )
+    picture.add_argument("--output", "-o", metavar="FILE", help="write here, not stdout")
+    _add_data_option(picture)
+
+    links = verb("links", "work with the links to other datasets", lambda _: EXIT_ERROR)
+    actions = links.add_subparsers(dest="action", metavar="ACTION", required=True)
+    check = actions.add_parser(
+        "check",
+        help="resolve every external IRI of the links graph (exit 1 if some are broken; "
+        "2 if there is no network)",
+        description="Resolve every external IRI of the links graph: HEAD (GET when HEAD is "
+        "refused), redirects followed and reported, a table on stdout, progress on stderr.",
+    )
+    check.set_defaults(run=_cmd_links_check)
+    check.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="to connect, and for each read (default 10)",
+    )
+    check.add_argument(
+        "--total",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="for the whole check; the rest is skipped (default 600)",
+    )
+    check.add_argument(
+        "--rate",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="requests per second to one host, at most (default 1)",
+    )
+    check.add_argument(
+        "--offline", action="store_true", help="make no request; list what is skipped"
+    )
+    check.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="send every request to URL/<host>/<path> instead (a mirror, a test server)",
+    )
+    _add_data_option(check)
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -623,6 +731,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST",
         help="a host SERVICE and FROM may name (repeatable; default none: no outbound request)",
     )
+    _add_picture_and_links(verb)
     return parser
 
 

@@ -1,7 +1,8 @@
 """The Flask application factory: config injected, engine attached at creation.
 
 The composition root of the server: the blueprints (:mod:`.sparql`, :mod:`.linked_data`,
-:mod:`.ui`, :mod:`.void`, :mod:`.dumps`, :mod:`.queries_api`) are leaves that never import
+:mod:`.ui`, :mod:`.void`, :mod:`.dumps`, :mod:`.queries_api`,
+:mod:`.pictures`) are leaves that never import
 one another; what they share lives in :mod:`.state`, :mod:`.web`, :mod:`.terms` and
 :mod:`.derived` (tests/test_layers.py holds them to it).
 """
@@ -14,7 +15,20 @@ from flask import Flask, Response
 
 from dhs_ai_kg.engine import Engine
 
-from . import derived, dumps, edge, errors, headers, linked_data, queries_api, sparql, ui, void, web
+from . import (
+    derived,
+    dumps,
+    edge,
+    errors,
+    headers,
+    linked_data,
+    pictures,
+    queries_api,
+    sparql,
+    ui,
+    void,
+    web,
+)
 from .state import default_engine, init_app, state
 
 #: Defaults; any key can be overridden through ``create_app(config=...)``.
@@ -53,6 +67,7 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
     app.register_blueprint(void.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(queries_api.bp)
+    app.register_blueprint(pictures.bp)
 
     @app.get("/healthz")
     def healthz() -> Response:  # the server's front answers it first; this is for tests/tools

@@ -22,6 +22,7 @@ from dhs_ai_kg.formats import REGISTRY
 from dhs_ai_kg.loading import bind_prefixes, parse_turtle
 from dhs_ai_kg.named_queries import NamedQuery, parse_named_query
 from dhs_ai_kg.namespaces import DATASET, GRAPH, VOID
+from dhs_ai_kg.pictures import Picture, load_picture
 from dhs_ai_kg.property_graph import FORMATS as PROPERTY_GRAPH_FORMATS
 from dhs_ai_kg.property_graph import PropertyGraphFormat, property_graph, serialize
 from dhs_ai_kg.resources import ontology_file
@@ -45,6 +46,8 @@ __all__ = [
     "internal_query",
     "ontology_graph",
     "our_resources",
+    "picture",
+    "picture_path",
     "resource_candidates",
     "service_counts",
     "void_counted",
@@ -232,6 +235,20 @@ def our_resources() -> list[Resource]:
 def resource_candidates() -> dict[str, str]:
     """Our resources' local paths and labels: what a 404 under ``/id/`` suggests."""
     return {r.path: r.label or r.path for r in our_resources()}
+
+
+# --- pictures --------------------------------------------------------------------------------
+
+
+def picture() -> Picture:
+    """What the release graph's picture shows (``dhs_ai_kg.pictures``), loaded once per app."""
+    return state().cached("picture", lambda: load_picture(state().engine))
+
+
+def picture_path(iri: str) -> str | None:
+    """The local path of ``iri``'s neighbourhood picture, or None if it is not pictured."""
+    node = picture().nodes.get(iri)
+    return f"/pictures/id/{node.name}.svg" if node is not None else None
 
 
 # --- the ontology ----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from dhs_ai_kg.execution import (
     ServiceFailed,
 )
 from dhs_ai_kg.named_queries import NamedQueryError
+from dhs_ai_kg.pictures import PictureError
 
 from .access import new_request_id
 
@@ -42,6 +43,7 @@ STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (QueryTooComplex, 400),
     (NamedQueryError, 400),
     (QueryRefused, 403),
+    (PictureError, 503),  # Graphviz missing or failing: the server lacks a tool
 )
 
 

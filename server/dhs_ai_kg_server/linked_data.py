@@ -18,6 +18,7 @@ from .derived import (
     internal_query,
     ontology_graph,
     our_resources,
+    picture_path,
     resource_candidates,
 )
 from .state import state
@@ -85,7 +86,15 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
             QUOTES.text, bound
         )
     ]
-    links = [(view(prop), view(target)) for _, prop, target in engine.query(LINKS.text, bound)]
+    links: dict[str, list[dict[str, TermView | None]]] = {}
+    for _, _, dataset, prop, target, source in engine.query(LINKS.text, bound):
+        links.setdefault(str(dataset), []).append(
+            {
+                "property": view(prop),
+                "target": view(target),
+                "source": view(source) if source is not None else None,
+            }
+        )
     return {
         "iri": iri,
         "label": str(label) if label is not None else view(URIRef(iri)).text,
@@ -95,7 +104,8 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
         "blanks": blanks,
         "incoming": incoming,
         "quotes": quotes,
-        "links": links,
+        "links": list(links.items()),  # (dataset, links into it), in the query's order
+        "picture": picture_path(iri),
     }
 
 
