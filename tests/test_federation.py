@@ -303,3 +303,93 @@ def test_allowlisted_federated_query_returns_the_joined_rows(
     assert expected, "the fixture and links give this query no rows to expect"
     assert Counter(as_rows(json.loads(body))) == Counter(tuple(sorted(r)) for r in expected)
     assert len(relay.requests) > before, "the stand-in was not asked"
+
+
+def test_a_repeated_federated_get_asks_the_stand_in_again(allowed: Served, relay: Relay):
+    """The answer depends on the remote store, so no cache may replay it."""
+    url = allowed.url(pointed_at(FEDERATED[0], relay.url))
+    counts = [len(relay.requests)]
+    for _ in range(2):
+        status, headers, body = allowed.get(url)
+        assert status == 200, body[:500]
+        assert "no-store" in headers.get("cache-control", ""), headers
+        assert "etag" not in headers, "an ETag would let a client revalidate to a stale 304"
+        counts.append(len(relay.requests))
+    assert counts[2] - counts[1] == counts[1] - counts[0] > 0, counts
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    return stores.free_port()
+
+
+@pytest.mark.parametrize(
+    "allow",
+    [
+        pytest.param(lambda: [], id="no-allowlist"),
+        pytest.param(lambda: ["query.wikidata.org"], id="wikidata-only"),
+        pytest.param(lambda: [f"{stores.HOST}:{closed_port()}"], id="same-host-other-port"),
+    ],
+)
+def test_off_the_allowlist_is_refused_with_no_connection(
+    allow: Callable[[], list[str]], relay: Relay
+):
+    flags = [f for host in allow() for f in ("--service-allow", host)]
+    served = start(*flags)
+    try:
+        before = relay.connections
+        for path in FEDERATED:
+            status, _, body = get_json(served, pointed_at(path, relay.url))
+            text = body.decode("utf-8")
+            assert status == 400, text[:500]
+            assert "SERVICE" in text and "not allowed" in text, text
+            assert "Traceback" not in text
+            if flags:
+                assert relay.url in text, "the refusal names the endpoint it will not call"
+        assert relay.connections == before, "a refused SERVICE reached the stand-in"
+    finally:
+        stop(served)
+
+
+def test_the_relay_counts_connections(relay: Relay):
+    """Control for 'no connection': a request the relay gets is counted."""
+    before = relay.connections
+    with urllib.request.urlopen(relay.url + "?query=ASK%7B%7D", timeout=30) as answer:
+        assert answer.status == 200
+    assert relay.connections == before + 1
+
+
+def test_an_allowlisted_stand_in_that_is_down_is_a_clear_502():
+    port = closed_port()
+    served = start("--service-allow", f"{stores.HOST}:{port}")
+    try:
+        url = f"http://{stores.HOST}:{port}/sparql"
+        status, headers, body = get_json(served, pointed_at(FEDERATED[0], url))
+        text = body.decode("utf-8")
+        assert status == 502, text[:500]
+        assert "SERVICE endpoint failed" in text, text
+        assert "Traceback" not in text and ".py" not in text
+        assert headers["content-type"].startswith(("text/plain", "application/json")), headers
+    finally:
+        stop(served)
+
+
+def test_virtuoso_alone_never_answers_oxigraph(
+    virtuoso_factory: Callable[[], stores.Virtuoso],
+):
+    """Why the relay exists: pointed at Virtuoso directly, the SERVICE call gets no answer
+    (openlink/virtuoso-opensource#842), and our query timeout ends it with a 503."""
+    virtuoso = virtuoso_factory()  # its own: the unanswered request keeps a thread of it busy
+    try:
+        host_port = urllib.parse.urlsplit(virtuoso.url).netloc
+        served = start("--service-allow", host_port, "--timeout", "3")
+        try:
+            query = pointed_at(FEDERATED[0], virtuoso.url + "/sparql")
+            status, headers, body = get_json(served, query)
+            assert status == 503, body[:500]
+            assert "Retry-After".lower() in headers
+            assert b"Traceback" not in body
+        finally:
+            stop(served)
+    finally:
+        virtuoso.stop()
