@@ -393,3 +393,10 @@ def test_virtuoso_alone_never_answers_oxigraph(
             stop(served)
     finally:
         virtuoso.stop()
+
+
+def test_named_queries_leave_the_federated_examples_out():
+    from dhs_ai_kg.named_queries import load_named_queries
+
+    names = load_named_queries(ROOT / "queries")
+    assert names and not {p.stem for p in FEDERATED} & set(names)
