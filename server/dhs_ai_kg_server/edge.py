@@ -5,7 +5,8 @@
 - **ETag**: the dataset is read-only, so a GET/HEAD 200 depends only on the dataset version
   (a hash of the loaded N-Quads, computed once), the request URL and the content type; the
   tag is weak (``W/``: e.g. blank-node labels may differ between equal answers).
-  ``If-None-Match`` → 304. Not on ``/healthz`` and ``/metrics``, nor where a view set its own.
+  ``If-None-Match`` → 304. Not on ``/healthz`` and ``/metrics``, nor where a view set its own
+  or marked the answer ``no-store`` (a federated query's: it depends on another server).
 - **X-Result-Limit**: MAX_ROWS, on every response to a query (see execution.py).
 - **Access log**: one JSON line per request on the ``dhs_ai_kg.access`` logger (time,
   request id, method, path, status, bytes, duration in ms, worker pid); ``serve`` writes it
@@ -80,6 +81,7 @@ def _etag(response: Response) -> Response:
         or response.status_code != 200
         or request.path in NO_ETAG
         or "ETag" in response.headers
+        or "no-store" in response.headers.get("Cache-Control", "")
         or response.is_streamed
     ):
         return response

@@ -25,6 +25,7 @@ from dhs_ai_kg.engine import (
     UpdateRefused,
 )
 from dhs_ai_kg.execution import Answer, Choice, FormatUnavailable, Job, run_job
+from dhs_ai_kg.sparql_guard import scan
 
 from .errors import NoAcceptableFormat, UnknownFormat
 from .negotiation import choose
@@ -108,6 +109,12 @@ def execute(
     if key is not None:
         current.answers.put(key, answer)
     return answer
+
+
+def calls_out(text: str) -> bool:
+    """Whether answering ``text`` may call a ``SERVICE`` (an allowlist is set and the query
+    names one): its answer depends on another server, so no cache may keep it."""
+    return bool(current_app.config.get("SERVICE_ALLOWLIST")) and bool(scan(text).outbound)
 
 
 def refuse_update() -> UpdateRefused:

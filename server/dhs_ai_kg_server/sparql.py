@@ -199,4 +199,6 @@ def sparql() -> Response:
     )
     response = Response(answer.body, 200, content_type=answer.format.content_type)
     response.vary.add("Accept")
+    if execution.calls_out(operation.text):  # not replayed by the front, no ETag (edge.py)
+        response.headers["Cache-Control"] = "no-store"
     return response
