@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS
 
 from dhs_ai_kg.engine import Engine
@@ -137,7 +137,7 @@ def _distribution(graph: Graph, owner: URIRef, dump: Dump) -> None:
     graph.add((dist, DCAT.byteSize, Literal(dump.size, datatype=XSD.nonNegativeInteger)))
     graph.add((dist, DCAT.downloadURL, url))
     graph.add((dist, DCAT.accessURL, url))
-    checksum = BNode(f"checksum-{dump.filename}")
+    checksum = URIRef(f"{DATASET}#checksum-{dump.filename}")
     graph.add((dist, SPDX.checksum, checksum))
     graph.add((checksum, RDF.type, SPDX.Checksum))
     graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
@@ -153,7 +153,7 @@ def void_graph() -> Graph:
         graph.add(triple)
     endpoint = URIRef(public_url("/sparql"))
     graph.add((DATASET, VOID.sparqlEndpoint, endpoint))
-    service = BNode("sparql-service")
+    service = URIRef(f"{DATASET}#sparql-service")
     graph.add((DATASET, DCAT.accessService, service))
     graph.add((service, RDF.type, DCAT.DataService))
     graph.add((service, DCAT.endpointURL, endpoint))

@@ -61,13 +61,13 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
     description = next((row[4] for row in summary if row[4] is not None), None)
     types = [view(row[1], row[2]) for row in summary if row[1] is not None]
     statements: list[tuple[TermView, TermView]] = []
-    blanks: dict[str, list[tuple[TermView, TermView]]] = {}
+    parts: dict[str, list[tuple[TermView, TermView]]] = {}
     for _, subject, prop, value, value_label in engine.query(OUTGOING.text, bound):
         pair = (view(prop), view(value, value_label))
         if subject == URIRef(iri):
             statements.append(pair)
         else:
-            blanks.setdefault(str(subject), []).append(pair)
+            parts.setdefault(str(subject), []).append(pair)
     incoming = [
         (view(subject, subject_label), view(prop))
         for _, subject, prop, subject_label in engine.query(INCOMING.text, bound)
@@ -92,7 +92,7 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
         "description": str(description) if description is not None else None,
         "types": types,
         "statements": statements,
-        "blanks": blanks,
+        "parts": parts,
         "incoming": incoming,
         "quotes": quotes,
         "links": links,

@@ -85,6 +85,16 @@ def _graph(dataset: Dataset, name: str) -> Graph:
     return _canonical(dataset.graph(URIRef(GRAPH[name])))
 
 
+def _only(dataset: Dataset, name: str) -> Dataset:
+    """A dataset holding only the named graph ``name`` of ``dataset``."""
+    result = Dataset()
+    bind_prefixes(result)
+    target = result.graph(URIRef(GRAPH[name]))
+    for triple in _graph(dataset, name):
+        target.add(triple)
+    return result
+
+
 def _graphs(dataset: Dataset) -> list[Graph]:
     """The dataset's non-empty graphs, sorted by name (default graph first), canonicalized.
 
@@ -195,6 +205,8 @@ def export(
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     rdf_format = FORMATS[fmt]
+    if graph is not None and not rdf_format.one_graph:
+        return _serialize(_only(dataset, graph), rdf_format)  # TriG, N-Quads: graph name kept
     if graph is not None:
         return _serialize(_graph(dataset, graph), rdf_format)
     if rdf_format.datasets:
