@@ -1,5 +1,6 @@
-"""Dumps of the dataset at stable URLs: ``/dumps/dataset.{trig,nq,jsonld}`` and
-``/dumps/<graph>.{ttl,nt,jsonld,rdf}``, serialized once per app (:func:`.derived.current_dumps`).
+"""Dumps of the dataset at stable URLs: ``/dumps/dataset.{trig,nq,jsonld}``, the union of the
+named graphs as one graph ``/dumps/union.{ttl,nt}``, and ``/dumps/<graph>.{ttl,nt,jsonld,rdf}``,
+serialized once per app (:func:`.derived.current_dumps`).
 
 Bytes come from :func:`dhs_ai_kg.export.export`, stable from run to run (RDF/XML excepted;
 within one server they are fixed). Each dump is served with its length, ``ETag`` = its SHA-256
@@ -20,12 +21,13 @@ bp = Blueprint("dumps", __name__)
 
 @bp.get("/dumps/")
 def listing() -> Response:
-    """The dumps as JSON: file name, graph, media type, size, SHA-256 and URL."""
+    """The dumps as JSON: file name, graph (or union), media type, size, SHA-256 and URL."""
     return jsonify(
         [
             {
                 "filename": d.filename,
                 "graph": d.graph,
+                "union": d.union,
                 "mediaType": d.format.media_type,
                 "byteSize": d.size,
                 "sha256": d.sha256,
