@@ -1,7 +1,8 @@
 """Our IRIs resolve here, whatever host serves them: ``/id/…`` resources, ``/ontology``,
 ``/graph/<name>`` and ``/source/<file>``, as HTML for browsers and RDF chosen by ``Accept`` or
-a file suffix; ``/id/`` indexes the resources. Page data comes from the SPARQL files of
-``queries/`` (run through the engine), the HTML from Jinja templates."""
+a file suffix; ``/id/`` indexes the resources; ``/context.jsonld`` is our JSON-LD context. Page
+data comes from the SPARQL files of ``queries/`` (run through the engine), the HTML from Jinja
+templates."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from rdflib import OWL, Dataset, Graph, URIRef
 
 from dhs_ai_kg.engine import GRAPH_FORMATS, Engine
 from dhs_ai_kg.namespaces import BASE, ONTOLOGY
-from dhs_ai_kg.resources import resource_dir
+from dhs_ai_kg.resources import context_file, resource_dir
 
 from .derived import (
     Resource,
@@ -249,3 +250,10 @@ def source(name: str) -> Response:
         listed = {f"/source/{n}": n for n in files}
         return not_found(f"{BASE}source/{iri_path(name)}", listed)
     return Response(files[name].read_bytes(), 200, content_type="text/plain; charset=utf-8")
+
+
+@bp.get("/context.jsonld")
+def jsonld_context() -> Response:
+    """The JSON-LD context of our data (``BASE/context.jsonld``), for documents that use it."""
+    body = state().cached("jsonld-context", lambda: context_file(state().resources).read_bytes())
+    return Response(body, 200, content_type="application/ld+json; charset=utf-8")
