@@ -9,9 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import stores
-from conftest import REPO_ROOT
 
-TRIG = REPO_ROOT / "data" / "dataset.trig"
+# Not `from conftest import REPO_ROOT`: in a whole-suite run `conftest` may be tests/browser/'s.
+TRIG = Path(__file__).resolve().parents[1] / "data" / "dataset.trig"
 
 
 def quads_per_graph(path: Path = TRIG, fmt: ox.RdfFormat = ox.RdfFormat.TRIG) -> dict[str, int]:
