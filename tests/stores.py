@@ -64,6 +64,7 @@ JENA_JARS = (
     "jackson-databind",
     "jackson-annotations",
     "httpclient",
+    "httpclient-cache",  # jsonld-java (JSON-LD 1.0 in riot) needs its HttpCacheStorage
     "httpcore",
     "slf4j-api",
     "slf4j-simple",

@@ -94,3 +94,12 @@ def test_nquads_lines_are_sorted():
 def test_format_for_media_type(media_type, name):
     found = format_for_media_type(media_type)
     assert (found.name if found else None) == name
+
+
+@pytest.mark.parametrize("fmt", ["trig", "nquads"])
+def test_one_graph_in_a_dataset_format_keeps_its_name(fmt):
+    dataset = load_dataset()
+    parsed = Dataset().parse(data=export(dataset, fmt, "metadata"), format=fmt)
+    named = [g for g in parsed.graphs() if len(g)]
+    assert [g.identifier for g in named] == [graph_iri("metadata")]
+    assert len(named[0]) == len(dataset.graph(graph_iri("metadata")))

@@ -245,10 +245,19 @@ def test_a_page_lists_its_links_by_dataset_each_with_its_source(client, path):
         ), (target, source)
 
 
-def test_blank_nodes_are_shown_inside_their_statement(client):
+def test_parts_are_shown_inside_their_statement_with_their_fragment_as_anchor(client):
     html = page(client.get("/id/annotation/headline", headers=BROWSER))
-    nested = html.all("ul", "blank")
+    nested = html.all("ul", "part")
     assert nested and any("35+ Civil and Immigrant Rights" in e.text for e in nested)
+    assert "35+ Civil and Immigrant Rights" in html.by_id("selector").text
+    assert "/id/annotation/headline#selector" in html.links
+
+
+def test_a_part_resolves_to_its_resource_document_and_is_not_indexed(client):
+    iri = URIRef(f"{BASE}id/annotation/headline#selector")
+    graph = Graph().parse(data=client.get("/id/annotation/headline.ttl").text, format="turtle")
+    assert (iri, OA.exact, None) in graph
+    assert "#selector" not in client.get("/id/", headers=BROWSER).text
 
 
 @pytest.mark.parametrize("accept", [BROWSER["Accept"], "text/turtle", "application/ld+json"])
@@ -288,8 +297,8 @@ def test_the_index_lists_every_resource_of_ours_by_class(client, dataset):
     ours = {
         str(s)[len(BASE) - 1 :]
         for s in union_graph(dataset).subjects()
-        if isinstance(s, URIRef) and str(s).startswith(str(KG))
-    }
+        if isinstance(s, URIRef) and str(s).startswith(str(KG)) and "#" not in s
+    }  # parts (hash IRIs) are described in their resource's document
     html = page(client.get("/id/", headers=BROWSER))
     assert ours and ours <= set(html.links)
     assert "/ontology#RecommendationSet" in html.links  # a class heading of ours

@@ -10,6 +10,7 @@ import pyoxigraph as ox
 import pytest
 import stores
 
+# Not `from conftest import REPO_ROOT`: in a whole-suite run `conftest` may be tests/browser/'s.
 TRIG = Path(__file__).resolve().parents[1] / "data" / "dataset.trig"
 
 

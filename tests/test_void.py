@@ -144,7 +144,7 @@ def distributions(void: Graph):
 def test_every_dump_is_a_distribution_whose_size_and_checksum_match_the_bytes(client, void):
     listed = {d["filename"] for d in client.get("/dumps/").get_json()}
     described = list(distributions(void))
-    expected_names = {"dataset.trig", "dataset.nq", "dataset.jsonld"} | {
+    expected_names = {"dataset.trig", "dataset.nq", "dataset.jsonld", "union.ttl", "union.nt"} | {
         f"{g}{ext}"
         for g in ("release", "provenance", "links", "metadata")
         for ext in (".ttl", ".nt", ".jsonld", ".rdf")
@@ -170,6 +170,29 @@ def test_the_dataset_dumps_hold_every_quad(client, dataset):
     nquads = Dataset().parse(data=client.get("/dumps/dataset.nq").data, format="nquads")
     expected = len(list(quads(dataset)))
     assert len(list(trig.quads())) == len(list(nquads.quads())) == expected
+
+
+@pytest.mark.parametrize(("filename", "parser"), [("union.ttl", "turtle"), ("union.nt", "nt")])
+def test_the_union_dumps_merge_every_named_graph_and_say_so(
+    client, void, dataset, filename, parser
+):
+    response = client.get(f"/dumps/{filename}")
+    assert response.status_code == 200
+    union = Graph().parse(data=response.data, format=parser)
+    expected = {(s, p, o) for s, p, o, _ in quads(dataset)}
+    assert set(union) == expected  # no blank nodes: equal as sets of triples
+    dist = URIRef(f"{DATASET}#dump-{filename}")
+    assert (DATASET, DCAT.distribution, dist) in void
+    description = str(void.value(dist, URIRef("http://purl.org/dc/terms/description")))
+    merged = expected_graphs(dataset)
+    assert len(merged) == 4 and all(name in description for name in merged)
+    assert "provenance" in description and "lost" in description
+
+
+def expected_graphs(dataset: Dataset) -> set[str]:
+    return {
+        str(g)[len(str(GRAPH)) :] for _, _, _, g in quads(dataset) if str(g).startswith(str(GRAPH))
+    }
 
 
 def test_a_dump_is_stable_and_answers_304_to_its_etag(client):

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS
 
 from dhs_ai_kg.engine import Engine
@@ -39,6 +39,8 @@ __all__ = [
     "DATASET_STEM",
     "GRAPH_FORMATS",
     "SPDX",
+    "UNION_FORMATS",
+    "UNION_STEM",
     "Dump",
     "Resource",
     "build_dumps",
@@ -71,6 +73,10 @@ GRAPH_FORMATS: tuple[str, ...] = tuple(
 )
 #: The file stem of the whole dataset's dumps.
 DATASET_STEM = "dataset"
+#: The union of every named graph as one graph (for tools without named graphs): its formats
+#: and file stem (``/dumps/union.ttl``, ``/dumps/union.nt``; README recipes link them).
+UNION_FORMATS: tuple[str, ...] = ("turtle", "ntriples")
+UNION_STEM = "union"
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,15 @@ class Dump:
     format: RdfFormat | PropertyGraphFormat
     body: bytes
     sha256: str
+    #: The named graphs merged into one graph (``graph`` is then None).
+    union: bool = False
+
+    @property
+    def holds(self) -> str:
+        """What it holds, in words (the dataset description's title and the download page)."""
+        if self.union:
+            return "the union of all named graphs, merged into one graph"
+        return "the whole dataset" if self.graph is None else f"the {self.graph} graph"
 
     @property
     def size(self) -> int:
@@ -105,9 +120,17 @@ def _dump(dataset: Dataset, fmt: RdfFormat, graph: str | None) -> Dump:
     return Dump(f"{stem}{fmt.extension}", graph, fmt, body, hashlib.sha256(body).hexdigest())
 
 
+def _union_dump(dataset: Dataset, fmt: RdfFormat) -> Dump:
+    body = export(dataset, fmt.name, union=True).encode("utf-8")
+    filename = f"{UNION_STEM}{fmt.extension}"
+    return Dump(filename, None, fmt, body, hashlib.sha256(body).hexdigest(), union=True)
+
+
 def build_dumps(dataset: Dataset) -> dict[str, Dump]:
-    """Every dump of ``dataset``, by file name: the dataset's, then each non-empty graph's."""
+    """Every dump of ``dataset``, by file name: the dataset's, the union of its graphs, then
+    each non-empty graph's."""
     dumps = [_dump(dataset, FORMATS[name], None) for name in DATASET_FORMATS]
+    dumps += [_union_dump(dataset, FORMATS[name]) for name in UNION_FORMATS]
     for graph in graph_names(dataset):
         dumps += [_dump(dataset, FORMATS[name], graph) for name in GRAPH_FORMATS]
     dumps += property_graph_dumps(dataset)
@@ -143,14 +166,20 @@ def void_counted() -> Graph:
     return state().cached("void", lambda: void_description(engine))
 
 
-def _distribution(graph: Graph, owner: URIRef, dump: Dump) -> None:
+def _distribution(graph: Graph, owner: URIRef, dump: Dump, merged: list[str]) -> None:
     dist = URIRef(f"{DATASET}#dump-{dump.filename}")
     url = URIRef(public_url(dump.path))
-    what = "the whole dataset" if dump.graph is None else f"the {dump.graph} graph"
     graph.add((owner, DCAT.distribution, dist))
     graph.add((owner, VOID.dataDump, url))
     graph.add((dist, RDF.type, DCAT.Distribution))
-    graph.add((dist, DCTERMS.title, Literal(f"{what} as {dump.format.label}", lang="en")))
+    graph.add((dist, DCTERMS.title, Literal(f"{dump.holds} as {dump.format.label}", lang="en")))
+    if dump.union:
+        note = (
+            f"Every named graph of the dataset ({', '.join(merged)}) merged into one graph, "
+            "for tools without named graphs: the provenance annotations and the links are "
+            "included, but which graph said what is lost (the dataset dumps keep it)."
+        )
+        graph.add((dist, DCTERMS.description, Literal(note, lang="en")))
     if isinstance(dump.format, PropertyGraphFormat) and not dump.format.registered:
         graph.add((dist, DCTERMS.format, Literal(dump.format.media_type)))  # not IANA's
     else:
@@ -158,7 +187,7 @@ def _distribution(graph: Graph, owner: URIRef, dump: Dump) -> None:
     graph.add((dist, DCAT.byteSize, Literal(dump.size, datatype=XSD.nonNegativeInteger)))
     graph.add((dist, DCAT.downloadURL, url))
     graph.add((dist, DCAT.accessURL, url))
-    checksum = BNode(f"checksum-{dump.filename}")
+    checksum = URIRef(f"{DATASET}#checksum-{dump.filename}")
     graph.add((dist, SPDX.checksum, checksum))
     graph.add((checksum, RDF.type, SPDX.Checksum))
     graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
@@ -174,16 +203,17 @@ def void_graph() -> Graph:
         graph.add(triple)
     endpoint = URIRef(public_url("/sparql"))
     graph.add((DATASET, VOID.sparqlEndpoint, endpoint))
-    service = BNode("sparql-service")
+    service = URIRef(f"{DATASET}#sparql-service")
     graph.add((DATASET, DCAT.accessService, service))
     graph.add((service, RDF.type, DCAT.DataService))
     graph.add((service, DCAT.endpointURL, endpoint))
     graph.add((service, DCAT.servesDataset, DATASET))
+    merged = sorted({d.graph for d in current_dumps().values() if d.graph is not None})
     for dump in current_dumps().values():
         owner = DATASET if dump.graph is None else URIRef(GRAPH[dump.graph])
         if dump.graph is not None:
             graph.add((owner, RDF.type, DCAT.Dataset))
-        _distribution(graph, owner, dump)
+        _distribution(graph, owner, dump, merged)
     return graph
 
 

@@ -1,6 +1,7 @@
-"""Dumps of the dataset at stable URLs: ``/dumps/dataset.{trig,nq,jsonld}``,
-``/dumps/<graph>.{ttl,nt,jsonld,rdf}`` and the property graphs (``dataset.graphml``, ``.gexf``,
-``.neo4j.zip``, ``.node-link.json``, ``.cyjs``), made once per app (:func:`.derived.current_dumps`).
+"""Dumps of the dataset at stable URLs: ``/dumps/dataset.{trig,nq,jsonld}``, the union of the
+named graphs as one graph ``/dumps/union.{ttl,nt}``, ``/dumps/<graph>.{ttl,nt,jsonld,rdf}`` and
+the property graphs (``dataset.graphml``, ``.gexf``, ``.neo4j.zip``, ``.node-link.json``,
+``.cyjs``), made once per app (:func:`.derived.current_dumps`).
 
 Bytes come from :func:`dhs_ai_kg.export.export` (property graphs:
 :mod:`dhs_ai_kg.property_graph`), stable from run to run (RDF/XML excepted; within one server
@@ -22,12 +23,13 @@ bp = Blueprint("dumps", __name__)
 
 @bp.get("/dumps/")
 def listing() -> Response:
-    """The dumps as JSON: file name, graph, media type, size, SHA-256 and URL."""
+    """The dumps as JSON: file name, graph (or union), media type, size, SHA-256 and URL."""
     return jsonify(
         [
             {
                 "filename": d.filename,
                 "graph": d.graph,
+                "union": d.union,
                 "mediaType": d.format.media_type,
                 "byteSize": d.size,
                 "sha256": d.sha256,

@@ -1,7 +1,8 @@
 """Our IRIs resolve here, whatever host serves them: ``/id/…`` resources, ``/ontology``,
 ``/graph/<name>`` and ``/source/<file>``, as HTML for browsers and RDF chosen by ``Accept`` or
-a file suffix; ``/id/`` indexes the resources. Page data comes from the SPARQL files of
-``queries/`` (run through the engine), the HTML from Jinja templates."""
+a file suffix; ``/id/`` indexes the resources; ``/context.jsonld`` is our JSON-LD context. Page
+data comes from the SPARQL files of ``queries/`` (run through the engine), the HTML from Jinja
+templates."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from rdflib import OWL, Dataset, Graph, URIRef
 
 from dhs_ai_kg.engine import GRAPH_FORMATS, Engine
 from dhs_ai_kg.namespaces import BASE, ONTOLOGY
-from dhs_ai_kg.resources import resource_dir
+from dhs_ai_kg.resources import context_file, resource_dir
 
 from .derived import (
     Resource,
@@ -62,13 +63,13 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
     description = next((row[4] for row in summary if row[4] is not None), None)
     types = [view(row[1], row[2]) for row in summary if row[1] is not None]
     statements: list[tuple[TermView, TermView]] = []
-    blanks: dict[str, list[tuple[TermView, TermView]]] = {}
+    parts: dict[str, list[tuple[TermView, TermView]]] = {}
     for _, subject, prop, value, value_label in engine.query(OUTGOING.text, bound):
         pair = (view(prop), view(value, value_label))
         if subject == URIRef(iri):
             statements.append(pair)
         else:
-            blanks.setdefault(str(subject), []).append(pair)
+            parts.setdefault(str(subject), []).append(pair)
     incoming = [
         (view(subject, subject_label), view(prop))
         for _, subject, prop, subject_label in engine.query(INCOMING.text, bound)
@@ -101,7 +102,7 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
         "description": str(description) if description is not None else None,
         "types": types,
         "statements": statements,
-        "blanks": blanks,
+        "parts": parts,
         "incoming": incoming,
         "quotes": quotes,
         "links": list(links.items()),  # (dataset, links into it), in the query's order
@@ -259,3 +260,10 @@ def source(name: str) -> Response:
         listed = {f"/source/{n}": n for n in files}
         return not_found(f"{BASE}source/{iri_path(name)}", listed)
     return Response(files[name].read_bytes(), 200, content_type="text/plain; charset=utf-8")
+
+
+@bp.get("/context.jsonld")
+def jsonld_context() -> Response:
+    """The JSON-LD context of our data (``BASE/context.jsonld``), for documents that use it."""
+    body = state().cached("jsonld-context", lambda: context_file(state().resources).read_bytes())
+    return Response(body, 200, content_type="application/ld+json; charset=utf-8")

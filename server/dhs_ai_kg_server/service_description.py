@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, XSD
 
@@ -81,8 +81,9 @@ def service_description(
     graph.add((default_graph, VOID.triples, Literal(counts.default_triples, datatype=XSD.integer)))
     dataset = URIRef(endpoint + "#dataset")
     for name, triples in counts.named:
-        named = BNode()
-        described = BNode()
+        local = str(name).rsplit("/", 1)[-1]
+        named = URIRef(f"{endpoint}#named-graph-{local}")
+        described = URIRef(f"{endpoint}#graph-{local}")
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, RDF.type, SD.NamedGraph))
         graph.add((named, SD.name, name))

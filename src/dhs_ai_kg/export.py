@@ -25,17 +25,19 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from .formats import REGISTRY, Format, from_media_type, table
 from .loading import bind_prefixes, load_dataset, union_graph
-from .namespaces import GRAPH, PREFIXES
-from .resources import resource_dir
+from .namespaces import GRAPH
+from .resources import context_file, resource_dir
 
 __all__ = [
     "FORMATS",
     "ExportError",
     "RdfFormat",
+    "context_file",
     "dataset_trig_file",
     "export",
     "format_for_media_type",
     "graph_names",
+    "jsonld_context",
     "write_dataset_trig",
 ]
 
@@ -83,6 +85,16 @@ def _graph(dataset: Dataset, name: str) -> Graph:
         known = ", ".join(graph_names(dataset)) or "(none)"
         raise ExportError(f"no graph named {name!r}; the graphs are: {known}")
     return _canonical(dataset.graph(URIRef(GRAPH[name])))
+
+
+def _only(dataset: Dataset, name: str) -> Dataset:
+    """A dataset holding only the named graph ``name`` of ``dataset``."""
+    result = Dataset()
+    bind_prefixes(result)
+    target = result.graph(URIRef(GRAPH[name]))
+    for triple in _graph(dataset, name):
+        target.add(triple)
+    return result
 
 
 def _graphs(dataset: Dataset) -> list[Graph]:
@@ -163,13 +175,20 @@ def _sorted_json(value: object, key: str = "") -> object:
     return value
 
 
+def jsonld_context(path: Path | None = None) -> dict[str, object]:
+    """The JSON-LD context of ``ontology/context.jsonld`` (its ``@context`` object)."""
+    document = json.loads((path or context_file()).read_text(encoding="utf-8"))
+    context: dict[str, object] = document["@context"]
+    return context
+
+
 def _serialize(target: Graph | Dataset, fmt: Format) -> str:
     if isinstance(target, Dataset):
         if fmt.name == "trig":
             return _trig(target)
         target = _canonical_dataset(target)
     if fmt.name == "jsonld":
-        text = target.serialize(format="json-ld", context=dict(PREFIXES))
+        text = target.serialize(format="json-ld", context=jsonld_context())
         return json.dumps(_sorted_json(json.loads(text)), indent=2, ensure_ascii=False) + "\n"
     if fmt.rdflib_serializer is None:
         raise ExportError(f"rdflib cannot write {fmt.label}")
@@ -195,6 +214,8 @@ def export(
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     rdf_format = FORMATS[fmt]
+    if graph is not None and not rdf_format.one_graph:
+        return _serialize(_only(dataset, graph), rdf_format)  # TriG, N-Quads: graph name kept
     if graph is not None:
         return _serialize(_graph(dataset, graph), rdf_format)
     if rdf_format.datasets:

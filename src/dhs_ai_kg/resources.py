@@ -32,6 +32,12 @@ def ontology_file(root: Path | None = None) -> Path:
     return resource_dir("ontology", root) / "dhs-ai-kg.ttl"
 
 
+def context_file(root: Path | None = None) -> Path:
+    """The JSON-LD context of our data (terms for our properties and classes), served and
+    embedded in the JSON-LD exports."""
+    return resource_dir("ontology", root) / "context.jsonld"
+
+
 def shapes_file(root: Path | None = None) -> Path:
     """The SHACL shapes graph."""
     return resource_dir("ontology", root) / "shapes.ttl"
