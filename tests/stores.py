@@ -76,12 +76,53 @@ JENA_JARS = (
 _XERCES = "org/apache/jena/ext/xerces/"
 
 
+def apt_install(package: str) -> bool:
+    """Install a Debian package when we can (root with apt-get, as CI and a fresh Debian box
+    running the README's test command are); whether apt-get said it succeeded."""
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return False
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if package not in _APT_TRIED:
+        _APT_TRIED.add(package)
+        if not _APT_TRIED & {"update"}:
+            _APT_TRIED.add("update")
+            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=900)
+        done = subprocess.run(
+            ["apt-get", "install", "-y", "-q", package], env=env, capture_output=True, timeout=900
+        )
+        return done.returncode == 0
+    return False
+
+
+_APT_TRIED: set[str] = set()
+
+
 def require(program: str, package: str) -> str:
-    """The path of ``program``, or fail the test saying which Debian package has it."""
+    """The path of ``program``, installed from Debian's ``package`` when missing and we can;
+    else fail the test saying how to install it (never a skip)."""
     found = shutil.which(program)
+    if found is None and apt_install(package):
+        found = shutil.which(program)
     if found is None:
         pytest.fail(f"{program} is missing: `apt-get install -y {package}` (.ci/run does)")
     return found
+
+
+def require_n3js(folder: Path) -> Path:
+    """``folder/node_modules`` with N3.js, installed by ``npm ci`` (pinned by the lock file) when
+    missing; else fail saying how."""
+    require("node", "nodejs")
+    modules = folder / "node_modules"
+    if not (modules / "n3").is_dir():
+        npm = require("npm", "npm")
+        subprocess.run(
+            [npm, "ci", "--prefix", str(folder), "--no-audit", "--no-fund"],
+            capture_output=True,
+            timeout=600,
+        )
+    if not (modules / "n3").is_dir():
+        pytest.fail(f"N3.js is missing: `npm ci --prefix {folder}` (.ci/run does)")
+    return modules
 
 
 def free_port() -> int:
@@ -101,6 +142,8 @@ def jena_classpath(workdir: Path) -> str:
     an slf4j/log4j loop, so the jars are listed one by one.
     """
     core = JAVA_DIR / "jena-core.jar"
+    if not core.exists():
+        apt_install("libapache-jena-java")
     if not core.exists():
         pytest.fail("Jena is missing: `apt-get install -y libapache-jena-java` (.ci/run does)")
     require("java", "default-jre-headless")

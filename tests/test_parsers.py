@@ -105,9 +105,7 @@ def riot_count(classpath: str, path: Path, syntax: str) -> int:
 @pytest.fixture(scope="session")
 def n3js() -> Path:
     """The N3.js count script, with ``tests/js/node_modules`` installed (``npm ci``)."""
-    stores.require("node", "nodejs")
-    if not (JS / "node_modules" / "n3").is_dir():
-        pytest.fail("N3.js is missing: `npm ci --prefix tests/js` (.ci/run does)")
+    stores.require_n3js(JS)
     return JS / "count.js"
 
 
