@@ -21,6 +21,7 @@ import stores
 from dhs_ai_kg_server.derived import Dump, build_dumps
 from rdflib import Dataset, Graph
 
+from dhs_ai_kg.export import FORMATS
 from dhs_ai_kg.loading import load_dataset
 from dhs_ai_kg.resources import graphs_dir
 
@@ -37,7 +38,10 @@ SYNTAXES: dict[str, tuple[str | None, str | None, str, str | None]] = {
     "xml": ("rdfxml", None, "RDF/XML", None),
 }
 
-DUMPS = build_dumps(load_dataset())
+#: The RDF dumps (the property graphs are read back in tests/test_property_graph.py).
+DUMPS = {
+    name: dump for name, dump in build_dumps(load_dataset()).items() if dump.format.name in FORMATS
+}
 
 
 def expected_counts() -> dict[str | None, int]:

@@ -291,8 +291,7 @@ def test_cytoscape_json_has_elements_with_ids_sources_and_targets(written, count
 
 
 def test_ids_and_bytes_are_the_same_from_two_separate_loads(written):
-    again = pg.property_graph(load_dataset())  # a new parse: new blank-node labels
-    assert any(n.startswith("_:") for n in again.nodes), "the data has blank nodes to test"
+    again = pg.property_graph(load_dataset())  # a new parse (blank nodes: see the next test)
     for name in pg.FORMATS:
         assert pg.serialize(again, name) == written[name], name
 
