@@ -41,6 +41,8 @@ class Case:
     query: NamedQuery
     bindings: dict[str, str]
     variant: str
+    #: Joined (GROUP_CONCAT) columns and their separators, from the expected file.
+    multi: dict[str, str]
 
     @property
     def id(self) -> str:
@@ -51,18 +53,8 @@ class Case:
         return self.query.name == "14-describe-organization"
 
     def text(self) -> str:
-        """The query text with its parameters bound in it, as a user of another store would."""
-        return bound_text(self.query, self.bindings)
-
-
-def bound_text(query: NamedQuery, bindings: dict[str, str]) -> str:
-    """``query``'s text with ``bindings`` bound as the project's query page binds them today:
-    a ``VALUES`` clause after the query."""
-    if not bindings:
-        return query.text
-    terms = {name: term.n3() for name, term in query.bind(bindings).items()}
-    names = " ".join(f"?{name}" for name in terms)
-    return query.text.rstrip() + f"\nVALUES ({names}) {{ ({' '.join(terms.values())}) }}\n"
+        """The query text with its parameters in its ``VALUES`` lines, as for any store."""
+        return self.query.bound_text(self.bindings)
 
 
 def cases() -> list[Case]:
@@ -70,9 +62,10 @@ def cases() -> list[Case]:
     for query in QUERIES.values():
         spec = json.loads((EXPECTED / f"{query.name}.json").read_text(encoding="utf-8"))
         required = {name: value[1:-1] for name, value in spec.get("bindings", {}).items()}
-        found.append(Case(query, required, "default"))
+        multi = spec.get("multi", {})
+        found.append(Case(query, required, "default", multi))
         if any(p.name == "release" for p in query.parameters):
-            found.append(Case(query, {**required, "release": RELEASE}, "release"))
+            found.append(Case(query, {**required, "release": RELEASE}, "release", multi))
     return found
 
 
@@ -104,7 +97,7 @@ class Answer:
 def parse(case: Case, body: bytes | str) -> Answer:
     if case.graph:
         return Answer(graph=answers.graph_of(body))
-    return Answer(rows=answers.result_set(body))
+    return Answer(rows=answers.result_set(body, case.multi))
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +145,7 @@ def virtuoso_answer(server: stores.Virtuoso, case: Case) -> Answer:
     try:
         if case.graph:
             return parse(case, server.construct(case.text()))
-        return Answer(rows=answers.result_set(server.select(case.text())))
+        return Answer(rows=answers.result_set(server.select(case.text()), case.multi))
     except urllib.error.HTTPError as refused:
         with refused:
             message = refused.read().decode("utf-8", "replace")[:500]
