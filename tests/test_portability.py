@@ -18,16 +18,17 @@ import urllib.error
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import answers
 import pytest
 import stores
-from conftest import REPO_ROOT
 
 from dhs_ai_kg.engine import Engine
 from dhs_ai_kg.loading import load_dataset
 from dhs_ai_kg.named_queries import NamedQuery, load_named_queries
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
 TRIG = REPO_ROOT / "data" / "dataset.trig"
 EXPECTED = REPO_ROOT / "tests" / "expected" / "queries"
 RELEASE = "https://w3id.org/dhs-ai-kg/id/doc/press-release-2023-12-05"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import stores
-from conftest import REPO_ROOT
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
 TRIG = REPO_ROOT / "data" / "dataset.trig"
 
 
