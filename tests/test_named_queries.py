@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -156,3 +157,26 @@ def test_default_folder_is_the_packaged_queries(use_resources, tmp_path):
     (tmp_path / "queries" / "05-q.rq").write_text("# Q?\nASK {}\n", encoding="utf-8")
     use_resources(tmp_path)
     assert list(load_named_queries()) == ["05-q"]
+
+
+def test_bound_text_writes_each_value_into_its_values_line(tmp_path):
+    path = tmp_path / "01-echo.rq"
+    path.write_text(
+        "# Which values come back?\n#\n"
+        "# param ?name string optional: a name\n"
+        "# param ?org iri optional: an organization\n"
+        "SELECT ?name ?org WHERE {\n  VALUES ?name { UNDEF }\n  VALUES ?org { UNDEF }\n}\n"
+    )
+    query = load_named_queries(tmp_path)["01-echo"]
+    tricky = 'a "quoted" } name\nUNDEF \\1 \\g<1>'
+    text = query.bound_text({"name": tricky})
+    assert "VALUES ?org { UNDEF }" in text
+    rows = list(Engine(ox.Store()).query(text))
+    assert rows == [(Literal(tricky), None)]
+    both = query.bound_text({"name": "x", "org": "kg:org/alpha"})
+    assert list(Engine(ox.Store()).query(both)) == [(Literal("x"), URIRef(KG["org/alpha"]))]
+
+
+def test_bound_text_needs_a_values_line_for_each_parameter(queries):
+    with pytest.raises(NamedQueryError, match=r"10-describe: \?org cannot be bound in the text"):
+        queries["10-describe"].bound_text({"org": "kg:org/alpha"})

@@ -487,6 +487,12 @@ def test_query_header_declares_question_and_params(path: Path):
     required = {name for name, (_, is_required) in params.items() if is_required}
     assert required == set(expected(path.stem).get("bindings", {})), "expected binds required"
     assert "{{" not in text and "%s" not in text, "parameters are bindings, not templates"
+    for name in params:
+        assert len(re.findall(rf"^\s*VALUES \?{name} \{{ UNDEF \}}$", text, re.M)) == 1, (
+            f"?{name} has one 'VALUES ?{name} {{ UNDEF }}' line (bound there for other stores)"
+        )
+    graphs = re.findall(r"^FROM (?:NAMED )?<https://w3id.org/dhs-ai-kg/graph/(\w+)>$", text, re.M)
+    assert graphs, "the query names the graphs it reads (FROM / FROM NAMED)"
 
 
 @pytest.mark.parametrize("path", release_queries(), ids=lambda p: p.name)

@@ -11,7 +11,8 @@ import pytest
 import stores
 
 # Not `from conftest import REPO_ROOT`: in a whole-suite run `conftest` may be tests/browser/'s.
-TRIG = Path(__file__).resolve().parents[1] / "data" / "dataset.trig"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TRIG = REPO_ROOT / "data" / "dataset.trig"
 
 
 def quads_per_graph(path: Path = TRIG, fmt: ox.RdfFormat = ox.RdfFormat.TRIG) -> dict[str, int]:

@@ -519,6 +519,59 @@ def _add_picture_and_links(verb: Callable[..., argparse.ArgumentParser]) -> None
     _add_data_option(check)
 
 
+# --- push (issue 7: any Graph Store Protocol store) ----------------------------------------
+
+EXIT_REFUSED = 1
+
+
+def _cmd_push(args: argparse.Namespace) -> int:
+    """PUT each named graph to a Graph Store Protocol endpoint; exit 1 if the store refuses."""
+    import getpass
+    import os
+
+    from dhs_ai_kg.push import PushRefused, PushTarget, push
+
+    password = None
+    if args.user is not None:
+        password = os.environ.get(args.password_env)
+        if password is None:
+            if not sys.stdin.isatty():
+                raise CliError(f"--user needs a password: set {args.password_env}")
+            password = getpass.getpass(f"password for {args.user} at {args.endpoint}: ")
+    target = PushTarget(args.endpoint, args.user, password, args.timeout)
+    try:
+        sent = push(_dataset(args), target, lambda line: _say(sys.stderr, line))
+    except PushRefused as refused:
+        _say(sys.stderr, f"dhs-ai-kg push: error: {refused}")
+        return EXIT_REFUSED
+    _say(sys.stderr, f"{sum(sent.values())} triples in {len(sent)} graphs sent to {args.endpoint}")
+    return EXIT_OK
+
+
+def _add_push(verb: Callable[..., argparse.ArgumentParser]) -> None:
+    push = verb(
+        "push",
+        "send the dataset to a SPARQL 1.1 Graph Store Protocol store (one PUT per named graph)",
+        _cmd_push,
+    )
+    push.add_argument(
+        "--endpoint",
+        required=True,
+        metavar="URL",
+        help="the store's Graph Store Protocol URL (e.g. http://host:8890/sparql-graph-crud-auth)",
+    )
+    push.add_argument("--user", metavar="NAME", help="answer the store's Basic/Digest challenge")
+    push.add_argument(
+        "--password-env",
+        default="DHS_AI_KG_PASSWORD",
+        metavar="VAR",
+        help="environment variable holding the password (default DHS_AI_KG_PASSWORD; "
+        "asked on the terminal when unset)",
+    )
+    push.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS")
+    _add_data_option(push)
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -732,6 +785,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a host SERVICE and FROM may name (repeatable; default none: no outbound request)",
     )
     _add_picture_and_links(verb)
+    _add_push(verb)
     return parser
 
 

@@ -16,6 +16,10 @@ Header convention (comment lines at the top of each file)::
   so a SELECT must project every parameter (Oxigraph refuses to substitute a variable it does
   not project). Loading checks this: each query is parsed once, with every declared parameter
   bound, and a broken query or header raises :class:`NamedQueryError` naming the file.
+- For other stores, :meth:`NamedQuery.bound_text` writes the values into the query's own
+  ``VALUES ?name { UNDEF }`` line (one per parameter, inside the ``WHERE`` group): SPARQL
+  every SPARQL 1.1 store runs, where a ``VALUES`` clause after the query is refused by some
+  (Virtuoso 7 after a CONSTRUCT). ``UNDEF`` joins with anything, so the unbound text runs as is.
 
 The name of a query is its file stem (``01-lead-organizations``); :func:`find` also accepts
 its number (``1`` or ``01``) or a unique prefix of its name.
@@ -128,6 +132,25 @@ class NamedQuery:
             except ValueError as exc:
                 raise NamedQueryError(f"{self.name}: ?{name}: {exc}") from None
         return bindings
+
+    def bound_text(self, raw: Mapping[str, str]) -> str:
+        """The query text with ``raw`` parameters written into its ``VALUES ?name { UNDEF }``
+        lines, for a store that takes no bindings (any SPARQL 1.1 store)."""
+        text = self.text
+        for name, term in self.bind(raw).items():
+            line = re.compile(rf"^(\s*VALUES\s+[?$]{name}\s*\{{)\s*UNDEF\s*(\}})", re.MULTILINE)
+            text, found = line.subn(rf"\g<1> {_escaped(term.n3())} \g<2>", text, count=1)
+            if not found:
+                raise NamedQueryError(
+                    f"{self.name}: ?{name} cannot be bound in the text: it has no "
+                    f"'VALUES ?{name} {{ UNDEF }}' line"
+                )
+        return text
+
+
+def _escaped(text: str) -> str:
+    """``text`` as a literal replacement for :func:`re.sub` (backslashes doubled)."""
+    return text.replace("\\", "\\\\")
 
 
 #: XSD lexical forms (ASCII digits only; no exponent, ``NaN`` or ``_``).

@@ -1,0 +1,188 @@
+"""``dhs-ai-kg push``: one PUT per named graph to a Graph Store Protocol store.
+
+Unit tests run against a recording HTTP store on 127.0.0.1 (it can demand Basic auth or
+refuse with a status); the integration test pushes to a real Virtuoso 7 with Digest auth and
+runs every named query there, with the embedded engine's answers (``test_portability``).
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import stores
+from dhs_ai_kg_cli import main
+from rdflib import Graph
+from test_portability import CASES, Answer, Case, assert_agrees, embedded, virtuoso_answer
+
+from dhs_ai_kg.loading import load_dataset
+from dhs_ai_kg.push import PushRefused, PushTarget, push
+
+__all__ = ["embedded"]  # the fixture, shared with test_portability
+
+GRAPHS = "https://w3id.org/dhs-ai-kg/graph/"
+
+
+@dataclass
+class Store:
+    """What the recording store does and what it got."""
+
+    url: str = ""
+    refuse: tuple[int, str] | None = None
+    basic: tuple[str, str] | None = None
+    puts: list[tuple[str, str, bytes, str | None]] = field(default_factory=list)
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    """A Graph Store Protocol store on 127.0.0.1 recording each PUT (graph, type, body, auth)."""
+    state = Store()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            auth = self.headers.get("Authorization")
+            if state.basic and auth != "Basic " + base64.b64encode(
+                ":".join(state.basic).encode()
+            ).decode("ascii"):
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="store"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if state.refuse:
+                status, message = state.refuse
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(message.encode())))
+                self.end_headers()
+                self.wfile.write(message.encode())
+                return
+            graph = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)["graph"][0]
+            state.puts.append((graph, self.headers["Content-Type"], body, auth))
+            self.send_response(201)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer((stores.HOST, 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://{stores.HOST}:{server.server_address[1]}/store"
+    yield state
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def expected_counts() -> dict[str, int]:
+    return {str(g.identifier): len(g) for g in load_dataset().graphs() if len(g)}
+
+
+def test_one_put_per_named_graph_with_its_triples(store: Store) -> None:
+    sent = push(load_dataset(), PushTarget(store.url))
+    assert sent == expected_counts()
+    assert [graph for graph, *_ in store.puts] == sorted(sent)
+    assert {graph.removeprefix(GRAPHS) for graph in sent} == {
+        "release",
+        "provenance",
+        "links",
+        "metadata",
+    }
+    dataset = load_dataset()
+    for graph, content_type, body, auth in store.puts:
+        assert content_type == "application/n-triples"
+        assert auth is None, "no credentials given, none sent"
+        got = Graph().parse(data=body, format="nt")
+        assert len(got) == sent[graph] == len(dataset.graph(graph))
+
+
+def test_credentials_answer_a_basic_challenge(store: Store) -> None:
+    store.basic = ("alice", "s3cret")
+    sent = push(load_dataset(), PushTarget(store.url, "alice", "s3cret"))
+    assert len(store.puts) == len(sent) == 4
+    assert all(auth and auth.startswith("Basic ") for *_, auth in store.puts)
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [(401, "login first"), (403, "read-only store"), (500, "disk full")],
+)
+def test_a_refusal_names_the_status_and_the_store_message(
+    store: Store, status: int, message: str
+) -> None:
+    store.refuse = (status, message)
+    with pytest.raises(PushRefused, match=rf"refused graph <{GRAPHS}\w+>: {status} .*{message}"):
+        push(load_dataset(), PushTarget(store.url))
+
+
+def test_wrong_credentials_are_a_401(store: Store) -> None:
+    store.basic = ("alice", "s3cret")
+    with pytest.raises(PushRefused) as refused:
+        push(load_dataset(), PushTarget(store.url, "alice", "wrong"))
+    assert refused.value.status == 401 and store.puts == []
+
+
+def test_cli_shows_progress_per_graph(
+    store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.basic = ("alice", "s3cret")
+    monkeypatch.setenv("DHS_AI_KG_PASSWORD", "s3cret")
+    assert main(["push", "--endpoint", store.url, "--user", "alice"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    counts = expected_counts()
+    for graph, count in counts.items():
+        assert f"<{graph}>: {count} triples sent (201)" in err
+    assert err[-1] == f"{sum(counts.values())} triples in 4 graphs sent to {store.url}"
+
+
+def test_cli_refusal_exits_1_with_the_message(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store.refuse = (403, "read-only store")
+    assert main(["push", "--endpoint", store.url]) == 1
+    err = capsys.readouterr().err
+    assert "dhs-ai-kg push: error: the store refused graph" in err and "read-only store" in err
+    assert "Traceback" not in err
+
+
+def test_cli_unreachable_store_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["push", "--endpoint", f"http://{stores.HOST}:{stores.free_port()}/"]) == 1
+    assert "cannot reach" in capsys.readouterr().err
+
+
+def test_cli_usage_errors_exit_2(
+    store: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["push"]) == 2
+    monkeypatch.delenv("DHS_AI_KG_PASSWORD", raising=False)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert main(["push", "--endpoint", store.url, "--user", "alice"]) == 2
+    assert "set DHS_AI_KG_PASSWORD" in capsys.readouterr().err
+    assert store.puts == []
+
+
+@pytest.fixture(scope="module")
+def pushed(virtuoso_factory: Callable[[], stores.Virtuoso]) -> stores.Virtuoso:
+    """An empty Virtuoso 7 the dataset was pushed to (Digest auth, ``dba``/``dba``)."""
+    server = virtuoso_factory()
+    target = PushTarget(f"{server.url}/sparql-graph-crud-auth", "dba", "dba")
+    sent = push(load_dataset(), target)
+    assert sent == expected_counts()
+    answer = server.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    stored = {b["g"]["value"]: int(b["n"]["value"]) for b in answer["results"]["bindings"]}
+    assert {graph: stored.get(graph) for graph in sent} == sent
+    return server
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_pushed_virtuoso_answers_as_the_embedded_engine(
+    case: Case, pushed: stores.Virtuoso, embedded: dict[str, Answer]
+) -> None:
+    assert_agrees(virtuoso_answer(pushed, case), embedded[case.id])
