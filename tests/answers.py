@@ -10,10 +10,10 @@ sets** — multisets of rows, order and the engines' spelling of terms set aside
   ``xsd:integer`` from another;
 - a string is its text with its language tag (lower case); ``xsd:string`` and a plain literal
   are one; Virtuoso's ``typed-literal`` JSON is an ordinary literal;
-- other typed literals are (text, datatype);
-- a joined column (``multi``: column → separator, as the expected files declare them) is the
-  set of its parts, and an empty one is unbound: SPARQL 1.1 gives ``GROUP_CONCAT`` no order,
-  and over no values Oxigraph leaves it unbound where Jena and Virtuoso give ``""``.
+- other typed literals are (text, datatype).
+
+Nothing else is set aside: no named query joins values (``GROUP_CONCAT``), so every column is
+compared term by term.
 
 Graphs (CONSTRUCT/DESCRIBE) are parsed from N-Triples with the same literal normalization and
 compared by isomorphism (:func:`rdflib.compare.isomorphic`).
@@ -78,30 +78,18 @@ def json_term(term: dict[str, str]) -> Term:
     return literal_term(term["value"], term.get("datatype"), term.get("xml:lang"))
 
 
-def _joined(term: Term, separator: str) -> Term | None:
-    if term[0] != "string":
-        return term
-    parts = frozenset(part for part in term[1].split(separator) if part)
-    return ("set", parts) if parts else None
-
-
-def result_set(
-    body: bytes | str | dict[str, Any], multi: dict[str, str] | None = None
-) -> Counter[Row]:
-    """SPARQL JSON results as a multiset of rows (each row its bound variables' terms),
-    ``multi`` columns as sets of their parts."""
+def result_rows(body: bytes | str | dict[str, Any]) -> list[Row]:
+    """SPARQL JSON results as rows in the answer's order (each its bound variables' terms)."""
     data = json.loads(body) if isinstance(body, bytes | str) else body
-    rows: Counter[Row] = Counter()
-    for binding in data["results"]["bindings"]:
-        row = []
-        for name, value in binding.items():
-            term: Term | None = json_term(value)
-            if multi and name in multi and term is not None:
-                term = _joined(term, multi[name])
-            if term is not None:
-                row.append((name, term))
-        rows[frozenset(row)] += 1
-    return rows
+    return [
+        frozenset((name, json_term(value)) for name, value in binding.items())
+        for binding in data["results"]["bindings"]
+    ]
+
+
+def result_set(body: bytes | str | dict[str, Any]) -> Counter[Row]:
+    """SPARQL JSON results as a multiset of rows (each row its bound variables' terms)."""
+    return Counter(result_rows(body))
 
 
 def _normal(node: Node) -> Node:

@@ -7,13 +7,16 @@ with its parameters bound in its text as a user of that store would bind them: t
 ones (the expected files' values) and ``?release`` bound to the real release; on Virtuoso
 (cheap to ask) also with the required ones only. Answers are compared with the embedded
 engine's (parameters bound by substitution, as the CLI and the server do) as result sets or
-graphs (``answers.py``).
+graphs (``answers.py``); a query with ``ORDER BY`` must also give its rows in the same order
+(its ``ORDER BY`` is total, ordering labels by ``STR``: SPARQL 1.1 does not order
+language-tagged literals).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -42,8 +45,6 @@ class Case:
     query: NamedQuery
     bindings: dict[str, str]
     variant: str
-    #: Joined (GROUP_CONCAT) columns and their separators, from the expected file.
-    multi: dict[str, str]
 
     @property
     def id(self) -> str:
@@ -52,6 +53,11 @@ class Case:
     @property
     def graph(self) -> bool:
         return self.query.name == "14-describe-organization"
+
+    @property
+    def ordered(self) -> bool:
+        """Whether the query orders its rows (then every engine must give that order)."""
+        return re.search(r"^ORDER BY\b", self.query.text, re.MULTILINE) is not None
 
     def text(self) -> str:
         """The query text with its parameters in its ``VALUES`` lines, as for any store."""
@@ -63,10 +69,9 @@ def cases() -> list[Case]:
     for query in QUERIES.values():
         spec = json.loads((EXPECTED / f"{query.name}.json").read_text(encoding="utf-8"))
         required = {name: value[1:-1] for name, value in spec.get("bindings", {}).items()}
-        multi = spec.get("multi", {})
-        found.append(Case(query, required, "default", multi))
+        found.append(Case(query, required, "default"))
         if any(p.name == "release" for p in query.parameters):
-            found.append(Case(query, {**required, "release": RELEASE}, "release", multi))
+            found.append(Case(query, {**required, "release": RELEASE}, "release"))
     return found
 
 
@@ -86,10 +91,12 @@ def test_every_named_query_is_checked() -> None:
 
 @dataclass(frozen=True)
 class Answer:
-    """An engine's answer: a result set, or a graph."""
+    """An engine's answer: a result set (with its rows in order, if the query orders them),
+    or a graph."""
 
     rows: answers.Counter[answers.Row] | None = None
     graph: answers.Graph | None = None
+    order: list[answers.Row] | None = None
 
     def size(self) -> int:
         return sum(self.rows.values()) if self.rows is not None else len(self.graph or ())
@@ -98,7 +105,8 @@ class Answer:
 def parse(case: Case, body: bytes | str) -> Answer:
     if case.graph:
         return Answer(graph=answers.graph_of(body))
-    return Answer(rows=answers.result_set(body, case.multi))
+    rows = answers.result_rows(body)
+    return Answer(rows=answers.Counter(rows), order=rows if case.ordered else None)
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +154,7 @@ def virtuoso_answer(server: stores.Virtuoso, case: Case) -> Answer:
     try:
         if case.graph:
             return parse(case, server.construct(case.text()))
-        return Answer(rows=answers.result_set(server.select(case.text()), case.multi))
+        return parse(case, server.select(case.text()))
     except urllib.error.HTTPError as refused:
         with refused:
             message = refused.read().decode("utf-8", "replace")[:500]
@@ -163,6 +171,7 @@ def assert_agrees(got: Answer, want: Answer) -> None:
     else:
         assert want.rows is not None and got.rows is not None
         assert got.rows == want.rows, answers.difference(want.rows, got.rows)
+        assert got.order == want.order, "the same rows, in another order"
 
 
 @pytest.mark.parametrize("case", JENA_CASES, ids=lambda c: c.id)
@@ -206,3 +215,8 @@ def test_the_comparison_tells_different_answers_apart(embedded: dict[str, Answer
         }
     )
     assert five == integer and one != five
+    ordered = embedded["06-recommendations-release"]
+    assert ordered.order is not None and len(set(ordered.order)) > 1
+    shuffled = Answer(rows=ordered.rows, order=ordered.order[::-1])
+    with pytest.raises(AssertionError, match="another order"):
+        assert_agrees(shuffled, ordered)

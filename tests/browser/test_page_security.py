@@ -200,9 +200,41 @@ def test_example_parameters_still_bind_the_unchanged_example(page, server):
     page.goto(server)
     page.get_by_role("link", name="What does the graph say about one organization?").click()
     expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ triples in"))
-    assert (
-        query_of(page.url)
-        .rstrip()
-        .endswith("VALUES (?org) { (<https://w3id.org/dhs-ai-kg/id/org/mijente>) }")
-    )
+    shown = query_of(page.url)
+    assert "VALUES ?org { <https://w3id.org/dhs-ai-kg/id/org/mijente> }" in shown
+    assert editor_text(page) == shown  # bound where the user sees it, nothing hidden
+    # Run again with another value: the example's own text is bound afresh (the first value
+    # does not stay), and the page still counts the text as the unchanged example.
+    page.locator("#param-org").fill("https://w3id.org/dhs-ai-kg/id/org/mediajustice")
+    page.locator("#run").click()
+    expect(page).to_have_url(re.compile("mediajustice"))
+    again = query_of(page.url)
+    assert "VALUES ?org { <https://w3id.org/dhs-ai-kg/id/org/mediajustice> }" in again
+    assert "org/mijente> }" not in again and editor_text(page) == again
+    expect(page.locator("#parameters")).to_be_visible()
+    only_loopback(page, server)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://example.org/a> } } SELECT * WHERE { ?s ?p ?o",  # would close the IRI
+        "<https://example.org/a> ?s <https://example.org/b>",  # two terms in angle brackets
+        "https://example.org/a b",  # a space
+        "org/mijente",  # neither an absolute IRI nor a known prefix
+    ],
+)
+def test_a_parameter_that_is_not_an_iri_is_refused_not_spliced(page, server, value):
+    """A value is written into the query only as one RDF term: what is not an IRI is refused
+    with a message, the editor keeps the example's text, and nothing is sent."""
+    page.goto(server)
+    page.get_by_role("link", name="What does the graph say about one organization?").click()
+    expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ triples in"))
+    before = editor_text(page)
+    sent = len(page.requests)
+    page.locator("#param-org").fill(value)
+    page.locator("#run").click()
+    expect(page.locator("#status")).to_have_text("?org: not a valid iri.")
+    assert editor_text(page) == before
+    assert len(page.requests) == sent
     only_loopback(page, server)

@@ -14,6 +14,8 @@ import pytest
 from helpers import column, editor_text, only_loopback, query_of
 from playwright.sync_api import expect
 
+from dhs_ai_kg.named_queries import load_named_queries
+
 RELEASE = Path(__file__).resolve().parents[2] / "data" / "source" / "release.txt"
 #: The release: "The groups led by Just Futures Law, Mijente, MediaJustice, Surveillance
 #: Resistance Lab, and Center on Race and Digital Justice"; the page lists them by name.
@@ -25,6 +27,8 @@ LEADS = [
     "Surveillance Resistance Lab",
 ]
 MIJENTE = "https://w3id.org/dhs-ai-kg/id/org/mijente"
+RELEASE_IRI = "https://w3id.org/dhs-ai-kg/id/doc/press-release-2023-12-05"
+QUERIES = load_named_queries(Path(__file__).resolve().parents[2] / "queries")
 
 
 def test_leads_named_in_the_release():
@@ -129,9 +133,39 @@ def test_parameterised_example_binds_its_parameter(page, server):
     expect(page.locator("#param-resource")).to_have_value(MIJENTE)
     expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ rows? in"))
     assert set(column(page, "resource")) == {"kg:org/mijente"}
-    # The link reproduces the run: the VALUES clause is part of the query in the URL.
+    # The value is written into the query's own VALUES line, and the editor, the address bar
+    # and the share link all hold that text: the portable bound query (NamedQuery.bound_text).
+    bound = QUERIES["10-grounding"].bound_text({"resource": MIJENTE})
+    assert f"VALUES ?resource {{ <{MIJENTE}> }}" in bound
+    assert query_of(page.url) == bound
+    assert editor_text(page) == bound
+    assert query_of(page.locator("#share").get_attribute("href")) == bound
+    only_loopback(page, server)
+
+
+def test_construct_example_binds_inside_its_where_with_no_trailing_values(page, server):
+    """Query 14 (a CONSTRUCT) with ?org and ?release filled in: both values stand in the WHERE
+    group's VALUES lines and nothing follows the query, so Virtuoso (which refuses a VALUES
+    clause after a CONSTRUCT) takes the text as the page shows it."""
+    page.goto(server)
+    page.get_by_role("link", name="What does the graph say about one organization?").click()
+    expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ triples in"))
+    page.locator("#param-org").fill("kg:org/mijente")  # a prefixed name: written in full
+    page.locator("#param-release").fill(f"<{RELEASE_IRI}>")
+    page.locator("#run").click()
+    expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ triples in"))
     shown = query_of(page.url)
-    assert shown.rstrip().endswith(f"VALUES (?resource) {{ (<{MIJENTE}>) }}")
+    assert shown == editor_text(page)
+    assert shown == QUERIES["14-describe-organization"].bound_text(
+        {"org": MIJENTE, "release": RELEASE_IRI}
+    )
+    where = shown[shown.index("WHERE {") :]
+    assert f"  VALUES ?org {{ <{MIJENTE}> }}\n" in where
+    assert f"VALUES ?release {{ <{RELEASE_IRI}> }}\n" in where
+    assert "UNDEF" not in shown
+    assert shown.rstrip().endswith("}")
+    assert "VALUES (" not in shown  # no trailing VALUES clause, as the page once appended
+    assert "kg:org/mijente" in column(page, "subject")
     only_loopback(page, server)
 
 

@@ -159,44 +159,76 @@
     pickExample(link.dataset.name, true);
   });
 
-  // A parameter value as a SPARQL term (typed literals are unambiguous for every type).
-  function term(value, type) {
+  // A parameter value as an RDF term in SPARQL syntax, or null when it is not one of its type.
+  // IRIs are written in full (<…>): a prefixed name is expanded with the project's prefixes and
+  // the query's own, so the bound text runs on any store; a character an IRI may not hold
+  // (space, <, >, ", {, }, |, ^, `, \) is refused, never passed on. Literals are JSON strings
+  // (JSON's escapes are SPARQL's), typed for every type but string, with the lexical forms the
+  // server's own binding accepts (named_queries.convert).
+  var IRI_CHARS = /^[^\u0000-\u0020<>"{}|^`\\]+$/;
+  var LEXICAL = {
+    integer: /^[+-]?[0-9]+$/,
+    decimal: /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$/,
+    date: /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/,
+    "boolean": /^(true|false)$/,
+  };
+
+  function term(value, type, prefixes) {
     value = value.trim();
     if (type === "iri") {
-      if (/^<.*>$/.test(value)) return value;
-      if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) || /^urn:/.test(value)) {
-        return "<" + value + ">";
+      var iri = /^<.*>$/.test(value) ? value.slice(1, -1) : value;
+      var prefixed = /^([A-Za-z][\w.-]*)?:(.*)$/.exec(iri);
+      if (iri === value && prefixed && !/^\/\//.test(prefixed[2]) &&
+          Object.prototype.hasOwnProperty.call(prefixes, prefixed[1] || "")) {
+        iri = prefixes[prefixed[1] || ""] + prefixed[2];
+      } else if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(iri)) {
+        return null; // neither an absolute IRI nor a known prefix
       }
-      return value; // a prefixed name the query declares
+      return IRI_CHARS.test(iri) ? "<" + iri + ">" : null;
     }
     var literal = JSON.stringify(value);
-    return type === "string" ? literal : literal + "^^<" + XSD + type + ">";
+    if (type === "string") return literal;
+    return LEXICAL[type] && LEXICAL[type].test(value) ? literal + "^^<" + XSD + type + ">" : null;
   }
 
-  // The query to send: the editor's text, plus a VALUES clause for the filled-in parameters.
+  // ``text`` with ``value`` written into its ``VALUES ?name { UNDEF }`` line, or null when it has
+  // none (NamedQuery.bound_text does the same on the server side).
+  function fillValuesLine(text, name, value) {
+    var line = new RegExp("^([ \\t]*VALUES[ \\t]+[?$]" + name + "[ \\t]*\\{)[ \\t]*UNDEF[ \\t]*(\\})", "m");
+    if (!line.test(text)) return null;
+    return text.replace(line, function (whole, open, close) { return open + " " + value + " " + close; });
+  }
+
+  // The query to send. An example left as shown runs with its filled-in parameters written into
+  // its own `VALUES ?name { UNDEF }` lines (one per parameter, inside the WHERE group: every
+  // SPARQL 1.1 store takes them, where Virtuoso refuses a VALUES clause after a CONSTRUCT), and
+  // the editor then shows that text: what the user sees, copies and shares is what runs, and it
+  // runs as is on any store. An edited text is the user's own and runs as written.
   function queryToRun() {
     forgetStaleParameters();
     var text = getText();
     if (!current) return { text: text };
-    var names = [];
-    var terms = [];
+    var bound = current.text; // the example as loaded, whatever an earlier run wrote into it
+    var prefixes = Object.assign({}, page.prefixes, editor ? editor.getPrefixesFromQuery() : {});
     var inputs = paramInputs.querySelectorAll("input");
     for (var i = 0; i < inputs.length; i++) {
       var input = inputs[i];
+      var name = input.dataset.param;
       if (!input.value.trim()) {
-        if (input.dataset.required) {
-          return { error: "Fill in ?" + input.dataset.param + ": it is required." };
-        }
-        continue;
+        if (input.dataset.required) return { error: "Fill in ?" + name + ": it is required." };
+        continue; // UNDEF stays: unbound
       }
-      names.push("?" + input.dataset.param);
-      terms.push(term(input.value, input.dataset.type));
+      var value = term(input.value, input.dataset.type, prefixes);
+      if (value === null) return { error: "?" + name + ": not a valid " + input.dataset.type + "." };
+      bound = fillValuesLine(bound, name, value);
+      if (bound === null) {
+        return { error: "?" + name + " cannot be bound: the query has no 'VALUES ?" + name +
+          " { UNDEF }' line." };
+      }
     }
-    if (!names.length) return { text: text };
-    return {
-      text: text.replace(/\s*$/, "\n") +
-        "VALUES (" + names.join(" ") + ") { (" + terms.join(" ") + ") }\n",
-    };
+    shownExample.shownText = bound; // first: the change event setText fires is ours, not an edit
+    if (bound !== text) setText(bound);
+    return { text: bound };
   }
 
   // ---- running ------------------------------------------------------------------------------
