@@ -238,41 +238,8 @@ def start_rdflib_endpoint(trig: Path, workdir: Path) -> Server:
     return server
 
 
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile    = {db}/virtuoso.db
-ErrorLogFile    = {db}/virtuoso.log
-LockFile        = {db}/virtuoso.lck
-TransactionFile = {db}/virtuoso.trx
-xa_persistent_file = {db}/virtuoso.pxa
-TempStorage     = TempDatabase
-
-[TempDatabase]
-DatabaseFile    = {db}/virtuoso-temp.db
-TransactionFile = {db}/virtuoso-temp.trx
-
-[Parameters]
-ServerPort           = {host}:{sql_port}
-DisableUnixSocket    = 1
-MaxClientConnections = 20
-CheckpointInterval   = 60
-DirsAllowed          = ., {data}, /usr/share/virtuoso-opensource-7/vad
-NumberOfBuffers      = 10000
-MaxDirtyBuffers      = 6000
-
-[HTTPServer]
-ServerPort           = {host}:{http_port}
-ServerRoot           = /var/lib/virtuoso-opensource-7/vsp
-MaxClientConnections = 20
-ServerThreads        = 20
-MaxKeepAlives        = 20
-KeepAliveTimeout     = 10
-EnabledGzipContent   = 0
-
-[SPARQL]
-ResultSetMaxRows           = 100000
-MaxQueryExecutionTime      = 60
-"""
+#: The Virtuoso configuration the tests use too (placeholders for str.format).
+VIRTUOSO_INI = (ROOT / "tests" / "virtuoso.ini").read_text(encoding="utf-8")
 
 
 def start_virtuoso(trig: Path, graphs: Sequence[str], workdir: Path) -> Server:
@@ -293,7 +260,9 @@ def start_virtuoso(trig: Path, graphs: Sequence[str], workdir: Path) -> Server:
     sql_port, http_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"
     ini.write_text(
-        VIRTUOSO_INI.format(db=db, data=data, host=HOST, sql_port=sql_port, http_port=http_port)
+        VIRTUOSO_INI.format(
+            db=db, data=data, host=HOST, sql_port=sql_port, http_port=http_port, connections=20
+        )
     )
     params = [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
     server = Server("virtuoso", http_port, "/sparql", params)

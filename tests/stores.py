@@ -173,40 +173,8 @@ def jena(classpath: str, main: str, *args: str, timeout: float = 120) -> str:
     return done.stdout
 
 
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile    = {db}/virtuoso.db
-ErrorLogFile    = {db}/virtuoso.log
-LockFile        = {db}/virtuoso.lck
-TransactionFile = {db}/virtuoso.trx
-xa_persistent_file = {db}/virtuoso.pxa
-TempStorage     = TempDatabase
-
-[TempDatabase]
-DatabaseFile    = {db}/virtuoso-temp.db
-TransactionFile = {db}/virtuoso-temp.trx
-
-[Parameters]
-ServerPort           = {host}:{sql_port}
-DisableUnixSocket    = 1
-MaxClientConnections = 10
-CheckpointInterval   = 60
-DirsAllowed          = ., {data}, /usr/share/virtuoso-opensource-7/vad
-NumberOfBuffers      = 10000
-MaxDirtyBuffers      = 6000
-
-[HTTPServer]
-ServerPort           = {host}:{http_port}
-ServerRoot           = /var/lib/virtuoso-opensource-7/vsp
-MaxClientConnections = 10
-ServerThreads        = 10
-KeepAliveTimeout     = 10
-EnabledGzipContent   = 0
-
-[SPARQL]
-ResultSetMaxRows           = 100000
-MaxQueryExecutionTime      = 60
-"""
+#: Virtuoso's configuration, shared with bench/serving.py (placeholders for str.format).
+VIRTUOSO_INI = (Path(__file__).parent / "virtuoso.ini").read_text(encoding="utf-8")
 
 
 class Virtuoso:
@@ -235,6 +203,7 @@ class Virtuoso:
                 host=HOST,
                 sql_port=self.sql_port,
                 http_port=self.http_port,
+                connections=10,
             )
         )
         self.log = (workdir / "virtuoso.out").open("wb")
