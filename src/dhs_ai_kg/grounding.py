@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import DCTERMS, Graph, Literal, URIRef
+from rdflib import DCTERMS, RDF, Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
-from .namespaces import OA
+from .namespaces import DAK, OA
 from .resources import source_text_file
 
 BOLD_MARKER = "**"
@@ -106,3 +108,69 @@ def release_texts(graph: Graph, source_dirs: list[Path]) -> dict[URIRef, str]:
                 texts[release] = source_text(folder / name)
                 break
     return texts
+
+
+# Statement grounding (issue 8): each statement of the release graph is an ``rdf:Statement``
+# node of the provenance graph, named by a hash of its N-Triples line, and a body of the
+# annotation(s) whose quote states it. Properties the metadata graph lists with
+# ``dak:groundingExemptProperty`` are housekeeping and need no quote (docs/modelling.md).
+
+STATEMENT_SPACE = "https://w3id.org/dhs-ai-kg/id/statement/"
+
+Triple = tuple[Node, Node, Node]
+
+
+def statement_iri(triple: Triple) -> URIRef:
+    """The IRI of the provenance node that reifies ``triple``: the first 12 hex digits of the
+    SHA-256 of its N-Triples line (the rule of the links graph's citation nodes)."""
+    line = " ".join(term.n3() for term in triple) + " ."
+    return URIRef(STATEMENT_SPACE + hashlib.sha256(line.encode("utf-8")).hexdigest()[:12])
+
+
+def exempt_properties(graph: Graph) -> set[URIRef]:
+    """The properties whose statements need no grounding, as the metadata graph lists them."""
+    return {p for p in graph.objects(None, DAK.groundingExemptProperty) if isinstance(p, URIRef)}
+
+
+def grounded_statements(provenance: Graph) -> dict[Triple, set[URIRef]]:
+    """Each statement the provenance graph reifies, mapped to the annotations that state it."""
+    found: dict[Triple, set[URIRef]] = {}
+    for node in provenance.subjects(RDF.type, RDF.Statement):
+        triple = tuple(provenance.value(node, p) for p in (RDF.subject, RDF.predicate, RDF.object))
+        annotations = {a for a in provenance.subjects(OA.hasBody, node) if isinstance(a, URIRef)}
+        if None not in triple and annotations:
+            found.setdefault(triple, set()).update(annotations)  # type: ignore[arg-type]
+    return found
+
+
+def ungrounded_statements(release: Graph, provenance: Graph, exempt: set[URIRef]) -> list[Triple]:
+    """The release graph's non-exempt statements that no annotation states, sorted."""
+    grounded = grounded_statements(provenance)
+    return sorted(t for t in release if t[1] not in exempt and t not in grounded)
+
+
+def statement_nodes(assignments: Dataset, release: Graph, exempt: set[URIRef]) -> Graph:
+    """The provenance triples that tie statements to annotations, from ``assignments``: a
+    dataset with one named graph per annotation holding the release statements its quote
+    states. ValueError naming every assigned statement not in ``release`` or exempt."""
+    out = Graph()
+    problems = []
+    for context in assignments.graphs():
+        annotation = context.identifier
+        if not isinstance(annotation, URIRef) or annotation == DATASET_DEFAULT_GRAPH_ID:
+            continue
+        for triple in context:
+            line = " ".join(term.n3() for term in triple)
+            if triple not in release:
+                problems.append(f"{annotation}: {line} is not in the release graph")
+            elif triple[1] in exempt:
+                problems.append(f"{annotation}: {line} has an exempt property")
+            node = statement_iri(triple)
+            out.add((annotation, OA.hasBody, node))
+            out.add((node, RDF.type, RDF.Statement))
+            out.add((node, RDF.subject, triple[0]))
+            out.add((node, RDF.predicate, triple[1]))
+            out.add((node, RDF.object, triple[2]))
+    if problems:
+        raise ValueError("\n".join(sorted(problems)))
+    return out

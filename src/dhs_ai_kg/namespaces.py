@@ -51,6 +51,7 @@ class DAK(DefinedNamespace):
     details: URIRef
     engagesIn: URIRef
     focusArea: URIRef
+    groundingExemptProperty: URIRef
     inContextOf: URIRef
     informs: URIRef
     itemCount: URIRef
