@@ -227,7 +227,9 @@ def run_jena(classpath: str, path: Path, full: str, probe: str, repeat: int) -> 
     return cell
 
 
-def run_virtuoso(workdir: Path, path: Path, full: list[str], probe: str, repeat: int) -> Cell:
+def run_virtuoso(
+    workdir: Path, path: Path, full: list[str], chunks: list[str], probe: str, repeat: int
+) -> Cell:
     cell = Cell()
     server = stores.Virtuoso(workdir)
     try:
@@ -240,10 +242,15 @@ def run_virtuoso(workdir: Path, path: Path, full: list[str], probe: str, repeat:
         count = server.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
         cell.loads = "yes (" + count["results"]["bindings"][0]["n"]["value"] + " quads)"
         try:
-            # A GET URL with every statement is too long for Virtuoso: 20 statements a request.
+            # A GET URL with every statement is too long for Virtuoso, and a VALUES block of
+            # many rows loses some of them there (seen: 209 of 230 rows, 20 statements a
+            # request): the check runs one statement a request, as the named query does.
             cell.correct = str(
                 sum(len(server.select(query)["results"]["bindings"]) for query in full)
             )
+            chunked = sum(len(server.select(query)["results"]["bindings"]) for query in chunks)
+            if chunked != int(cell.correct):
+                cell.correct += f" ({chunked} with 20 statements per VALUES)"
             for _ in range(repeat):
                 start = time.perf_counter()
                 server.select(probe)
@@ -300,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
                 elif engine == "Jena 4.5":
                     cell = run_jena(classpath, path, full, probe, args.repeat)
                 else:
-                    cell = run_virtuoso(vdir, path, chunks, probe, args.repeat)
+                    each = [query_text(rep, [t]) for t in statements]
+                    cell = run_virtuoso(vdir, path, each, chunks, probe, args.repeat)
                 results[(rep, engine)] = cell
 
     engines = list(ENGINES)

@@ -7,21 +7,27 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, SKOS, Graph, Literal, URIRef
-from rdflib.namespace import PROV
+from rdflib import RDF, RDFS, SKOS, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV
 
+from dhs_ai_kg.engine import Engine
 from dhs_ai_kg.grounding import (
     Quote,
+    exempt_properties,
     grounded_statements,
     plain_text,
     quote_problems,
     quotes,
     release_texts,
     statement_iri,
+    statement_nodes,
+    ungrounded_statements,
 )
-from dhs_ai_kg.loading import load_dataset, union_graph
-from dhs_ai_kg.namespaces import GRAPH, KG, OA
+from dhs_ai_kg.loading import load_dataset, parse_turtle, union_graph
+from dhs_ai_kg.named_queries import load_named_queries
+from dhs_ai_kg.namespaces import DAK, GRAPH, KG, OA, SCHEMA
 from dhs_ai_kg.resources import resource_dir, source_text_file
+from dhs_ai_kg.validation import validate
 
 RELEASE = KG["doc/press-release-2023-12-05"]
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -145,3 +151,147 @@ def test_annotation_bodies_exist_in_the_release_graph(dataset):
     assert len(statements) >= 100
     assert sorted(b for b in bodies if b in statements and statements[b] not in release) == []
     assert sorted(b for b in bodies - set(statements) if (b, None, None) not in release) == []
+
+
+# --- statement grounding (issue 8) ----------------------------------------------------------
+
+SECOND = Path(__file__).parent / "fixtures" / "second-release"
+ASSIGNMENTS = {
+    "real": REPO_ROOT / "tools" / "statement-assignments.trig",
+    "second": SECOND / "statement-assignments.trig",
+}
+
+
+def _exempt(dataset) -> set[URIRef]:
+    return exempt_properties(dataset.graph(GRAPH.metadata))
+
+
+def _release_only(folder: Path | None) -> tuple[Graph, Graph]:
+    """(release graph, provenance graph) of one release's folder (None: the real data)."""
+    if folder is None:
+        data = load_dataset()
+        return data.graph(GRAPH.release), data.graph(GRAPH.provenance)
+    return (
+        parse_turtle(folder / "graphs" / "release.ttl"),
+        parse_turtle(folder / "graphs" / "provenance.ttl"),
+    )
+
+
+def test_the_metadata_graph_lists_a_small_explicit_exemption_list(dataset):
+    exempt = _exempt(dataset)
+    assert exempt == {RDF.type, RDFS.label, SKOS.prefLabel, SKOS.definition, SKOS.scopeNote,
+                      SKOS.inScheme}  # fmt: skip
+    release = dataset.graph(GRAPH.release)
+    assert all((None, p, None) in release for p in exempt), "each exempt property is used"
+
+
+@pytest.mark.parametrize("folder", [None, SECOND], ids=["real", "second-release"])
+def test_every_non_exempt_statement_is_grounded(dataset, folder):
+    """Coverage is 100%: every statement of the release graph but the exempt housekeeping is
+    an rdf:Statement that an annotation quoting the release has as a body."""
+    release, provenance = _release_only(folder)
+    exempt = _exempt(dataset)
+    statements = [t for t in release if t[1] not in exempt]
+    grounded = grounded_statements(provenance)
+    assert len(statements) >= (150 if folder is None else 40)
+    assert ungrounded_statements(release, provenance, exempt) == []
+    assert sum(t in grounded for t in statements) / len(statements) == 1.0
+    annotations = set(provenance.subjects(RDF.type, OA.Annotation))
+    assert {a for found in grounded.values() for a in found} <= annotations
+
+
+@pytest.mark.parametrize("folder", [None, SECOND], ids=["real", "second-release"])
+def test_exempt_statements_are_about_grounded_resources(dataset, folder):
+    """The claim's other half: housekeeping needs no quote because its subject has one (or is
+    one of our concept schemes, which the release does not name)."""
+    release, provenance = _release_only(folder)
+    bodies = set(provenance.objects(None, OA.hasBody))
+    schemes = set(release.subjects(RDF.type, SKOS.ConceptScheme))
+    exempt = _exempt(dataset)
+    subjects = {s for s, p, _ in release if p in exempt}
+    assert sorted(subjects - bodies - schemes) == []
+
+
+@pytest.mark.parametrize("folder", [None, SECOND], ids=["real", "second-release"])
+def test_only_release_statements_are_reified_and_each_by_its_hash(dataset, folder):
+    release, provenance = _release_only(folder)
+    for node in provenance.subjects(RDF.type, RDF.Statement):
+        spo = tuple(provenance.value(node, p) for p in (RDF.subject, RDF.predicate, RDF.object))
+        assert spo in release, spo
+        assert node == statement_iri(spo)  # type: ignore[arg-type]
+        line = " ".join(t.n3() for t in spo) + " ."  # type: ignore[union-attr]
+        assert str(node).endswith("/statement/" + hashlib.sha256(line.encode()).hexdigest()[:12])
+
+
+@pytest.mark.parametrize("name", ["real", "second"])
+def test_the_provenance_graph_holds_exactly_the_assignments(dataset, name):
+    """The statement nodes are what tools/ground_statements.py writes from the assignments
+    (rerun it after changing either)."""
+    folder = None if name == "real" else SECOND
+    release, provenance = _release_only(folder)
+    assignments = Dataset()
+    assignments.parse(ASSIGNMENTS[name], format="trig")
+    expected = statement_nodes(assignments, release, _exempt(dataset))
+    nodes = set(provenance.subjects(RDF.type, RDF.Statement))
+    written = {t for t in provenance if t[0] in nodes or (t[1] == OA.hasBody and t[2] in nodes)}
+    assert written == set(expected)
+
+
+def test_assignments_naming_an_absent_or_exempt_statement_are_refused(dataset):
+    release = dataset.graph(GRAPH.release)
+    assignments = Dataset()
+    mijente = KG["org/mijente"]
+    graph = assignments.graph(KG["annotation/mijente-identity"])
+    graph.add((mijente, SCHEMA.name, Literal("Mijente")))
+    graph.add((mijente, SCHEMA.name, Literal("Not Mijente")))
+    graph.add((mijente, RDFS.label, Literal("Mijente", lang="en")))
+    with pytest.raises(ValueError) as caught:
+        statement_nodes(assignments, release, _exempt(dataset))
+    assert "Not Mijente" in str(caught.value) and "not in the release graph" in str(caught.value)
+    assert "has an exempt property" in str(caught.value)
+
+
+def test_query_15_finds_the_quotes_of_every_statement(dataset):
+    """For each grounded statement, the named query returns exactly the annotations the
+    provenance graph ties to it, with their quotes (objects given in Turtle syntax)."""
+    engine = Engine.from_dataset(dataset)
+    query = load_named_queries()["15-statement-source"]
+    provenance = dataset.graph(GRAPH.provenance)
+    grounded = grounded_statements(provenance)
+    assert any(isinstance(o, Literal) and o.language for _, _, o in grounded)
+    assert any(isinstance(o, Literal) and o.datatype for _, _, o in grounded)
+    for (s, p, o), stating in grounded.items():
+        raw = {"subject": str(s), "predicate": str(p), "object": o.n3()}
+        result = engine.query(query.text, query.bind(raw))
+        rows = {(row[4], str(row[5])) for row in result}  # (annotation, exact)
+        quoted = {(a, str(provenance.value(KG[str(a)[len(KG) :] + "#selector"], OA.exact)))
+                  for a in stating}  # fmt: skip
+        assert rows == quoted, (s, p, o)
+
+
+def test_validate_names_a_statement_no_quote_states(dataset):
+    """An invented statement about a grounded resource fails the shapes, naming the triple."""
+    invented = (KG["org/mijente"], DAK.leads, KG["campaign/not-in-the-release"])
+    dataset.graph(GRAPH.release).add(invented)
+    try:
+        outcome = validate(dataset)
+    finally:
+        dataset.graph(GRAPH.release).remove(invented)
+    assert not outcome.conforms
+    (result,) = outcome.results
+    assert result.focus_node == GRAPH.release
+    assert result.result_path == DAK.leads and result.value == invented[2]
+    assert all(str(term) in result.message for term in invented)
+
+
+def test_the_metadata_graph_claims_what_the_data_shows(dataset):
+    """The dataset's description says how statements are grounded; the tests above prove it."""
+    metadata = dataset.graph(GRAPH.metadata)
+    release_description = str(metadata.value(GRAPH.release, DCTERMS.description))
+    assert "Every statement is tied to the annotation whose quote states it" in release_description
+    assert "grounding-exempt" in release_description
+    provenance_description = str(metadata.value(GRAPH.provenance, DCTERMS.description))
+    assert "rdf:Statement" in provenance_description
+    assert set(metadata.subjects(DAK.groundingExemptProperty, None)) == {GRAPH.release}
+    release, provenance = dataset.graph(GRAPH.release), dataset.graph(GRAPH.provenance)
+    assert ungrounded_statements(release, provenance, _exempt(dataset)) == []

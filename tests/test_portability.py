@@ -35,6 +35,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 TRIG = REPO_ROOT / "data" / "dataset.trig"
 EXPECTED = REPO_ROOT / "tests" / "expected" / "queries"
 RELEASE = "https://w3id.org/dhs-ai-kg/id/doc/press-release-2023-12-05"
+KG = "https://w3id.org/dhs-ai-kg/id/"
 QUERIES = load_named_queries(REPO_ROOT / "queries")
 
 
@@ -72,7 +73,32 @@ def cases() -> list[Case]:
         found.append(Case(query, required, "default"))
         if any(p.name == "release" for p in query.parameters):
             found.append(Case(query, {**required, "release": RELEASE}, "release"))
+        for variant, extra in LITERAL_OBJECTS.get(query.name, {}).items():
+            found.append(Case(query, {**extra, "release": RELEASE}, f"release-{variant}"))
     return found
+
+
+#: Statements with a literal object (plain, typed, language-tagged) for query 15, whose
+#: ?object is a term: every store must match the literal as the release graph holds it.
+LITERAL_OBJECTS = {
+    "15-statement-source": {
+        "string": {
+            "subject": f"{KG}org/mijente",
+            "predicate": "https://schema.org/name",
+            "object": '"Mijente"',
+        },
+        "integer": {
+            "subject": f"{KG}org/coalition-omb-ai-comments",
+            "predicate": "https://w3id.org/dhs-ai-kg/ontology#memberCount",
+            "object": '"35"^^xsd:integer',
+        },
+        "language": {
+            "subject": f"{KG}assessment/risk-assessment-framework",
+            "predicate": "https://w3id.org/dhs-ai-kg/ontology#verdict",
+            "object": '"fundamentally flawed"@en',
+        },
+    }
+}
 
 
 CASES = cases()
@@ -80,12 +106,13 @@ CASES = cases()
 JENA_CASES = [
     case
     for case in CASES
-    if case.variant == "release" or not any(p.name == "release" for p in case.query.parameters)
+    if case.variant.startswith("release")
+    or not any(p.name == "release" for p in case.query.parameters)
 ]
 
 
 def test_every_named_query_is_checked() -> None:
-    assert len(QUERIES) == 14
+    assert len(QUERIES) == 15
     assert {case.query.name for case in CASES} == set(QUERIES)
 
 

@@ -91,6 +91,11 @@ OTHER_RELEASES = (
         bindings={
             "10-grounding": {"resource": f"<{KG}org/fixture-coalition>"},
             "14-describe-organization": {"org": f"<{KG}org/fixture-sample-network>"},
+            "15-statement-source": {
+                "subject": f"<{KG}org/fixture-sample-network>",
+                "predicate": "<https://w3id.org/dhs-ai-kg/ontology#leads>",
+                "object": f"<{KG}campaign/fixture-nodatagrab>",
+            },
         },
         unanswered={
             "04-executive-order-and-aims": "it names no executive order",
@@ -107,8 +112,15 @@ OTHER_RELEASES = (
         bindings={
             "10-grounding": {"resource": f"<{KG}org/test-coalition>"},
             "14-describe-organization": {"org": f"<{KG}org/test-lead>"},
+            "15-statement-source": {
+                "subject": f"<{KG}org/test-lead>",
+                "predicate": "<https://w3id.org/dhs-ai-kg/ontology#leads>",
+                "object": f"<{KG}campaign/test-campaign>",
+            },
         },
-        unanswered={},
+        unanswered={
+            "15-statement-source": "it grounds its resources only, not each statement",
+        },
     ),
 )
 NOT_RELEASES = (f"<{KG}org/mijente>", "<https://example.org/not-a-release>")
@@ -133,7 +145,7 @@ NUMBER_WORDS = {
 }
 
 HEADER_PARAM = re.compile(
-    r"^# param \?(?P<name>[A-Za-z_]\w*) (?P<type>iri|string|integer|decimal|date|boolean) "
+    r"^# param \?(?P<name>[A-Za-z_]\w*) (?P<type>iri|string|integer|decimal|date|boolean|term) "
     r"(?P<use>required|optional): (?P<description>\S.*)$"
 )
 

@@ -9,7 +9,9 @@ Header convention (comment lines at the top of each file)::
 
 - The first comment line is the question the query answers.
 - ``# param ?name type required|optional: description`` declares a parameter, in order;
-  ``type`` is one of ``iri``, ``string``, ``integer``, ``decimal``, ``date``, ``boolean``.
+  ``type`` is one of ``iri``, ``string``, ``integer``, ``decimal``, ``date``, ``boolean``,
+  ``term`` (any RDF term in Turtle syntax: ``<iri>``, ``kg:x``, ``"text"@en``,
+  ``"5"^^xsd:integer``, ``42``; a bare ``http(s):``/``urn:`` IRI; other text a plain string).
   Other comment lines are free text. A line starting ``# param`` that does not follow the
   pattern is an error, not a comment.
 - Parameters are passed as bindings (pyoxigraph substitutions), never by string formatting,
@@ -38,6 +40,7 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
+from rdflib.util import from_n3
 
 from .engine import Engine, QueryError
 from .namespaces import PREFIXES
@@ -54,8 +57,8 @@ __all__ = [
     "parse_named_query",
 ]
 
-ParamType = TypingLiteral["iri", "string", "integer", "decimal", "date", "boolean"]
-PARAM_TYPES: tuple[str, ...] = ("iri", "string", "integer", "decimal", "date", "boolean")
+ParamType = TypingLiteral["iri", "string", "integer", "decimal", "date", "boolean", "term"]
+PARAM_TYPES: tuple[str, ...] = ("iri", "string", "integer", "decimal", "date", "boolean", "term")
 
 _PARAM = re.compile(
     r"^#\s*param\s+[?$](?P<name>\w+)\s+(?P<type>\w+)\s+(?P<need>required|optional)\s*:\s*"
@@ -228,6 +231,36 @@ def _iri(text: str) -> URIRef:
     return URIRef(text)
 
 
+_TURTLE_PREFIX = re.compile(r"^([A-Za-z][\w.-]*)?:")
+_TURTLE_NUMBER_OR_BOOLEAN = re.compile(r"[+-]?\d+(\.\d+)?|true|false")
+
+
+def _term(text: str, value: str) -> Identifier:
+    """A ``term`` parameter: an IRI or a literal, written as in Turtle (for a parameter that
+    may be either, such as the object of a statement)."""
+    if re.match(r"^(https?|urn):", text):
+        return _iri(text)
+    prefix = _TURTLE_PREFIX.match(text)
+    turtle = text.startswith(("<", '"')) or (prefix is not None and (prefix[1] or "") in PREFIXES)
+    if not turtle and not _TURTLE_NUMBER_OR_BOOLEAN.fullmatch(text):
+        return Literal(value)
+    if text.startswith("<") or (prefix is not None and not text.startswith('"')):
+        return _iri(text)
+    if _TURTLE_NUMBER_OR_BOOLEAN.fullmatch(text):
+        return from_n3(text)  # type: ignore[return-value]
+    literal = _TURTLE_LITERAL.fullmatch(text)
+    if literal is None:
+        raise ValueError(
+            f'not an RDF term in Turtle syntax ("text", "text"@en, "text"^^type): {_shown(value)}'
+        )
+    lexical = from_n3(f'"{literal["lexical"]}"')
+    datatype = _iri(literal["datatype"]) if literal["datatype"] else None
+    return Literal(str(lexical), lang=literal["language"], datatype=datatype)
+
+
+_TURTLE_LITERAL = re.compile(
+    r'"(?P<lexical>(?:[^"\\]|\\.)*)"(?:@(?P<language>[A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^(?P<datatype>\S+))?'
+)
 #: Each typed parameter's converter: (stripped text, value as given) → term.
 _CONVERTERS: dict[str, Callable[[str, str], Identifier]] = {
     "iri": lambda text, _value: _iri(text),
@@ -235,6 +268,7 @@ _CONVERTERS: dict[str, Callable[[str, str], Identifier]] = {
     "decimal": _decimal,
     "date": _date,
     "boolean": _boolean,
+    "term": _term,
 }
 
 
@@ -280,6 +314,7 @@ _SAMPLES: dict[str, Identifier] = {
     "decimal": Literal("1.0", datatype=XSD.decimal),
     "date": Literal("2000-01-01", datatype=XSD.date),
     "boolean": Literal(True),
+    "term": URIRef("urn:x-dhs-ai-kg:sample"),
 }
 
 
