@@ -48,12 +48,16 @@ NOT_PARAMETERS = {
 
 
 def _path(graph: Graph, path: Node | None) -> str:
-    """A path as text: an IRI as is, an inverse path as ^IRI, no path as ''."""
+    """A path as text: an IRI as is, an inverse path as ^IRI, a one-or-more path as IRI+, no
+    path as ''."""
     if path is None:
         return ""
     if isinstance(path, BNode):
-        inverse = graph.value(path, SH.inversePath)
-        return f"^{inverse}" if inverse is not None else "<complex path>"
+        if (inverse := graph.value(path, SH.inversePath)) is not None:
+            return f"^{inverse}"
+        if (repeated := graph.value(path, SH.oneOrMorePath)) is not None:
+            return f"{repeated}+"
+        return "<complex path>"
     return str(path)
 
 
