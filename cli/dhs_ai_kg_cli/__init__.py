@@ -82,7 +82,7 @@ def _dataset(args: argparse.Namespace) -> Dataset:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from dhs_ai_kg.loading import parse_turtle
-    from dhs_ai_kg.resources import ontology_file
+    from dhs_ai_kg.resources import ontology_file, ontology_shapes_file
     from dhs_ai_kg.validation import (
         combine,
         load_ontology,
@@ -117,6 +117,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if ontology is not None and ontology_shapes is not None:
         checked = validate_ontology(ontology, ontology_shapes, where=f"file {ontology_path}")
         outcome = combine(outcome, checked)
+    elif ontology is not None:
+        _say(
+            sys.stderr,
+            f"note: no ontology shapes at {ontology_shapes_file()}: "
+            "the ontology's own header and term style are not checked",
+        )
     _say(sys.stdout, outcome.turtle() if args.format == "turtle" else outcome.text())
     problems = _quote_problems(dataset, args)
     for problem in problems:
