@@ -72,6 +72,7 @@ class DAK(DefinedNamespace):
     stance: URIRef
     statedAim: URIRef
     statedAs: URIRef
+    statedInPart: URIRef
     statedMemberCount: URIRef
     subPopulationOf: URIRef
     submittedTo: URIRef
