@@ -40,9 +40,7 @@ def namespace(iri: URIRef) -> str:
 
 def test_every_claim_has_its_test(dataset: Dataset) -> None:
     metadata = dataset.graph(GRAPH.metadata)
-    pairs = {
-        f"{s.n3()} {p.n3(metadata.namespace_manager)}" for s, p, _ in metadata
-    }
+    pairs = {f"{s.n3()} {p.n3(metadata.namespace_manager)}" for s, p, _ in metadata}
     assert sorted(pairs - set(CLAIMS["claims"])) == []
     assert sorted(set(CLAIMS["claims"]) - pairs) == []
     tests = {name for name in globals() if name.startswith("test_")}
@@ -54,10 +52,8 @@ def test_the_description_names_the_coalition_its_leads_and_what_it_did(dataset: 
     release = dataset.graph(GRAPH.release)
     counts = {int(c) for c in release.objects(None, DAK.memberCount)}
     assert counts == {35} and "coalition of 35" in text
-    leads = {
-        str(release.value(m, ORG.member) and release.value(release.value(m, ORG.member), SCHEMA.name))
-        for m in release.subjects(ORG.role, KG["role/lead"])
-    }
+    members = {release.value(m, ORG.member) for m in release.subjects(ORG.role, KG["role/lead"])}
+    leads = {str(release.value(member, SCHEMA.name)) for member in members}
     assert leads == set(CLAIMS["lead_organizations"])
     assert all(name in text for name in leads)
     comments = KG["doc/coalition-comments-omb-ai-guidance"]
