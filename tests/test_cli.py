@@ -62,8 +62,10 @@ def test_usage_errors_exit_2(capsys, argv):
 
 def test_validate_conforming_data_exits_0(capsys):
     code, out, err = run(capsys, "validate")
-    assert (code, err) == (0, "")
-    assert out.startswith("Conforms")
+    assert code == 0 and out.startswith("Conforms")
+    # The fixture tree has no ontology-shapes.ttl: validate says what it did not check.
+    assert err.startswith("note: no ontology shapes at ") and err.count("\n") == 1
+    assert str(FIXTURES / "ontology" / "ontology-shapes.ttl") in err
 
 
 def test_validate_nonconforming_data_exits_1_and_names_each_violation(capsys):
@@ -128,6 +130,38 @@ def test_validate_check_shapes_rejects_invalid_shacl(capsys, tmp_path):
 
 def test_validate_check_shapes_accepts_the_fixture_shapes(capsys):
     assert run(capsys, "validate", "--check-shapes")[0] == 0
+
+
+def test_validate_says_which_graph_each_data_result_is_about(capsys):
+    code, out, _ = run(capsys, "validate", "--data", str(INVALID))
+    assert code == 1
+    assert out.count("   in graph <https://w3id.org/dhs-ai-kg/graph/release>") == 2
+
+
+def test_validate_checks_the_ontology_style_and_names_its_file(capsys, use_resources, tmp_path):
+    use_resources(REPO_ROOT)
+    code, _, err = run(capsys, "validate", "--check-shapes")
+    assert (code, err) == (0, "")
+    text = (REPO_ROOT / "ontology" / "dhs-ai-kg.ttl").read_text()
+    unlabelled = text.replace('rdfs:label "press release"@en ;', "", 1)
+    assert unlabelled != text
+    bad = tmp_path / "ontology.ttl"
+    bad.write_text(unlabelled)
+    code, out, _ = run(capsys, "validate", "--ontology", str(bad))
+    assert code == 1
+    assert out.startswith("Does not conform: 1 result(s).")
+    assert "dak:PressRelease rdfs:label" in out and f"in file {bad}" in out
+
+
+def test_validate_check_shapes_rejects_invalid_ontology_shapes(capsys, tmp_path):
+    bad = tmp_path / "ontology-shapes.ttl"
+    bad.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        '<urn:x:s> a sh:NodeShape ; sh:property [ sh:path <urn:x:p> ; sh:maxCount "1" ] .\n'
+    )
+    code, out, err = run(capsys, "validate", "--check-shapes", "--ontology-shapes", str(bad))
+    assert code == 2 and out == ""
+    assert "not valid SHACL" in err and "sh:maxCount" in err
 
 
 # --- export -------------------------------------------------------------------------------

@@ -42,6 +42,8 @@ CASES = [
     ("GET", "/graph/release", {}, 200),
     ("GET", "/graph/no-such-graph", {}, 404),
     ("GET", "/source/release.txt", {}, 200),
+    ("GET", "/source/release", BROWSER, 200),
+    ("GET", "/source/release", {}, 200),
     ("GET", "/context.jsonld", {}, 200),
     ("GET", "/.well-known/void", BROWSER, 200),
     ("GET", "/.well-known/void", TURTLE, 200),

@@ -1,30 +1,24 @@
-"""The ontology: a full header, every term labelled, defined, aligned, and in sync with DAK."""
+"""The ontology: its header and term style checked by the SHACL shapes `dhs-ai-kg validate` runs
+(ontology/ontology-shapes.ttl, each constraint with a failing case in shapes/ontology/), and the
+typed namespace DAK in sync with it."""
 
 from __future__ import annotations
 
-import re
+from pathlib import Path
 
 import pytest
-from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
-from rdflib.namespace import DCTERMS
+from rdflib import OWL, RDF, Graph, URIRef
+from rdflib.namespace import SH
+from shapecases import constraints, failed, result_keys
 
 from dhs_ai_kg.loading import load_dataset, parse_turtle
-from dhs_ai_kg.namespaces import DAK, ONTOLOGY, VANN
+from dhs_ai_kg.namespaces import DAK
 from dhs_ai_kg.resources import ontology_file
+from dhs_ai_kg.validation import load_ontology_shapes, validate_ontology, validate_shapes_graph
 
 NS = str(DAK._NS)
-HEADER = [
-    DCTERMS.title,
-    DCTERMS.description,
-    DCTERMS.license,
-    DCTERMS.creator,
-    DCTERMS.created,
-    DCTERMS.modified,
-    OWL.versionIRI,
-    OWL.versionInfo,
-    VANN.preferredNamespacePrefix,
-    VANN.preferredNamespaceUri,
-]
+CASES = Path(__file__).parent / "shapes" / "ontology"
+CASE_FILES = sorted(p for p in CASES.glob("*.ttl") if not p.name.endswith(".expected.ttl"))
 
 
 @pytest.fixture(scope="module")
@@ -32,41 +26,61 @@ def ontology() -> Graph:
     return parse_turtle(ontology_file())
 
 
+@pytest.fixture(scope="module")
+def shapes() -> Graph:
+    graph = load_ontology_shapes()
+    assert graph is not None, "no ontology/ontology-shapes.ttl"
+    return graph
+
+
 def _terms(ontology: Graph, *types: URIRef) -> set[URIRef]:
     return {s for t in types for s in ontology.subjects(RDF.type, t) if str(s).startswith(NS)}
 
 
-@pytest.mark.parametrize("prop", HEADER, ids=lambda p: p.n3().split("/")[-1])
-def test_header_has(ontology, prop):
-    assert ontology.value(ONTOLOGY, prop) is not None
+def test_the_ontology_conforms_to_its_style_shapes(ontology, shapes):
+    outcome = validate_ontology(ontology, shapes)
+    assert outcome.conforms, outcome.text()
 
 
-def test_preferred_namespace_matches_dak(ontology):
-    assert str(ontology.value(ONTOLOGY, VANN.preferredNamespaceUri)) == NS
-    assert str(ontology.value(ONTOLOGY, VANN.preferredNamespacePrefix)) == "dak"
+def test_the_style_shapes_conform_to_shacl_for_shacl(shapes):
+    outcome = validate_shapes_graph(shapes)
+    assert outcome.conforms, outcome.text()
 
 
-def test_every_term_is_labelled_defined_and_defined_by(ontology):
-    terms = _terms(ontology, OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
-    assert len(terms) > 40
-    for term in terms:
-        assert ontology.value(term, RDFS.label), term
-        assert ontology.value(term, SKOS.definition), term
-        assert ontology.value(term, RDFS.isDefinedBy) == ONTOLOGY, term
+def test_every_style_constraint_has_a_message(shapes):
+    constrained = {s for s, _ in constraints(shapes)} | set(shapes.objects(None, SH.sparql))
+    constrained -= {s for s in constrained if (s, SH.sparql, None) in shapes}
+    assert sorted(n for n in constrained if shapes.value(n, SH.message) is None) == []
 
 
-def test_naming_style(ontology):
-    for cls in _terms(ontology, OWL.Class):
-        assert re.fullmatch(r"[A-Z][A-Za-z]+", cls[len(NS) :]), cls
-    for prop in _terms(ontology, OWL.ObjectProperty, OWL.DatatypeProperty):
-        assert re.fullmatch(r"[a-z][A-Za-z]+", prop[len(NS) :]), prop
+def test_there_are_valid_and_invalid_cases():
+    names = [p.name for p in CASE_FILES]
+    assert any(n.startswith("valid-") for n in names)
+    assert any(n.startswith("invalid-") for n in names)
+    assert all(n.startswith(("valid-", "invalid-")) for n in names)
 
 
-def test_every_class_refines_a_standard_class(ontology):
-    """Following rdfs:subClassOf from any of our classes reaches a class outside our namespace."""
-    for cls in _terms(ontology, OWL.Class):
-        supers = set(ontology.transitive_objects(cls, RDFS.subClassOf)) - {cls}
-        assert any(not str(s).startswith(NS) for s in supers), cls
+@pytest.mark.parametrize("case", CASE_FILES, ids=lambda p: p.name)
+def test_case(case: Path, shapes: Graph):
+    outcome = validate_ontology(parse_turtle(case), shapes)
+    if case.name.startswith("valid-"):
+        assert outcome.conforms, outcome.text()
+        return
+    assert not outcome.conforms
+    expected_file = case.with_name(case.stem + ".expected.ttl")
+    assert expected_file.is_file(), f"{case.name} has no {expected_file.name}"
+    expected = result_keys(parse_turtle(expected_file))
+    assert expected, f"{case.name}: its .expected.ttl lists no result"
+    assert result_keys(outcome.report_graph) == expected, outcome.text()
+
+
+def test_every_style_constraint_has_an_invalid_case(shapes: Graph):
+    failing = set()
+    for case in CASE_FILES:
+        if case.name.startswith("invalid-"):
+            report = validate_ontology(parse_turtle(case), shapes).report_graph
+            failing |= failed(report, shapes)
+    assert sorted(constraints(shapes) - failing) == []
 
 
 def test_typed_namespace_is_in_sync_with_the_ontology(ontology):

@@ -49,6 +49,7 @@ def test_wheel_ships_resources_server_and_cli(wheel):
             continue  # an empty queries/ folder has nothing to ship yet
         assert any(n.startswith(prefix) for n in names), f"no {prefix} files in the wheel"
     assert "dhs_ai_kg/_resources/ontology/dhs-ai-kg.ttl" in names
+    assert "dhs_ai_kg/_resources/ontology/ontology-shapes.ttl" in names
     assert "dhs_ai_kg_cli/__init__.py" in names and "dhs_ai_kg_cli/__main__.py" in names
     assert "dhs_ai_kg/cli.py" not in names, "the CLI is its own package, not a core module"
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "no LICENSE shipped"
@@ -75,6 +76,16 @@ def test_installed_command_runs_outside_the_source_tree(venv, tmp_path):
     validate = sh(command, "validate", cwd=tmp_path)
     assert validate.returncode == 0, validate.stdout + validate.stderr
     assert validate.stdout.startswith("Conforms")
+
+    unstyled = tmp_path / "ontology.ttl"
+    unstyled.write_text(
+        (REPO_ROOT / "ontology" / "dhs-ai-kg.ttl")
+        .read_text()
+        .replace('owl:versionInfo "', 'owl:versionInfo "v', 1)
+    )
+    styled = sh(command, "validate", "--ontology", unstyled, cwd=tmp_path)
+    assert styled.returncode == 1, styled.stdout + styled.stderr
+    assert f"in file {unstyled}" in styled.stdout, "the wheel's ontology shapes did not run"
 
     query = sh(command, "query", "1", "--format", "csv", cwd=tmp_path)
     assert query.returncode == 0, query.stderr

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, RDFS, BNode, Graph, Node
+from rdflib import RDF, RDFS, Graph
 from rdflib.namespace import SH
+from shapecases import constraints, failed, node_shapes, owner, result_keys
 
 from dhs_ai_kg.loading import load_dataset, parse_turtle
 from dhs_ai_kg.namespaces import GRAPH
@@ -15,33 +16,6 @@ from dhs_ai_kg.validation import load_ontology, load_shapes, validate, validate_
 
 CASES = Path(__file__).parent / "shapes"
 CASE_FILES = sorted(p for p in CASES.glob("*.ttl") if not p.name.endswith(".expected.ttl"))
-
-Key = tuple[str, str, str]
-
-
-def _path(graph: Graph, path: Node | None) -> str:
-    """A path as text: an IRI as is, an inverse path as ^IRI, no path as ''."""
-    if path is None:
-        return ""
-    if isinstance(path, BNode):
-        inverse = graph.value(path, SH.inversePath)
-        return f"^{inverse}" if inverse is not None else "<complex path>"
-    return str(path)
-
-
-def _keys(report: Graph) -> set[Key]:
-    """(focus node, path, constraint component) of each result; blank focus nodes as '[]'."""
-    keys = set()
-    for result in report.objects(None, SH.result):
-        focus = report.value(result, SH.focusNode)
-        keys.add(
-            (
-                "[]" if isinstance(focus, BNode) else str(focus),
-                _path(report, report.value(result, SH.resultPath)),
-                str(report.value(result, SH.sourceConstraintComponent)),
-            )
-        )
-    return keys
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +37,36 @@ def test_case(case: Path, shapes: Graph):
         assert outcome.conforms, outcome.text()
         return
     assert not outcome.conforms
-    expected = _keys(parse_turtle(case.with_name(case.stem + ".expected.ttl")))
+    expected = result_keys(parse_turtle(case.with_name(case.stem + ".expected.ttl")))
     assert expected, f"{case.name}: its .expected.ttl lists no result"
-    assert _keys(outcome.report_graph) == expected, outcome.text()
+    assert result_keys(outcome.report_graph) == expected, outcome.text()
+
+
+@pytest.fixture(scope="module")
+def failing(shapes: Graph) -> set[tuple[object, object]]:
+    """The constraints that some invalid case makes fail."""
+    found = set()
+    for case in CASE_FILES:
+        if case.name.startswith("invalid-"):
+            found |= failed(validate(parse_turtle(case), shapes).report_graph, shapes)
+    return found
+
+
+def test_every_node_shape_has_an_invalid_case(shapes: Graph, failing):
+    """A node shape that no invalid case makes fail could be one that never fails."""
+    failed_shapes = {owner(shapes, shape) for shape, _ in failing}
+    assert sorted(node_shapes(shapes) - failed_shapes) == []
+
+
+def test_every_constraint_has_an_invalid_case(shapes: Graph, failing):
+    """Per constraint, as cube-link keeps one case each. Known gap: the constraints of a shape
+    reached only through sh:node (QuoteTargetShape) report as that sh:node failing, so they are
+    covered as a node shape (above), not one by one."""
+    behind_node = set(shapes.objects(None, SH.node))
+    missing = {
+        (s, c) for s, c in constraints(shapes) - failing if owner(shapes, s) not in behind_node
+    }
+    assert sorted(missing) == []
 
 
 def test_every_invalid_case_has_its_expectations():

@@ -82,20 +82,47 @@ def _dataset(args: argparse.Namespace) -> Dataset:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from dhs_ai_kg.loading import parse_turtle
-    from dhs_ai_kg.validation import load_ontology, load_shapes, validate, validate_shapes_graph
+    from dhs_ai_kg.resources import ontology_file, ontology_shapes_file
+    from dhs_ai_kg.validation import (
+        combine,
+        load_ontology,
+        load_ontology_shapes,
+        load_shapes,
+        validate,
+        validate_ontology,
+        validate_shapes_graph,
+    )
 
-    for option, value in (("--shapes", args.shapes), ("--ontology", args.ontology)):
+    for option, value in (
+        ("--shapes", args.shapes),
+        ("--ontology", args.ontology),
+        ("--ontology-shapes", args.ontology_shapes),
+    ):
         if value is not None and not Path(value).is_file():
             raise CliError(f"{option} {value}: no such file")
     shapes = parse_turtle(Path(args.shapes)) if args.shapes else load_shapes()
-    ontology = load_ontology(Path(args.ontology) if args.ontology else None)
+    ontology_path = Path(args.ontology) if args.ontology else ontology_file()
+    ontology = load_ontology(ontology_path)
+    ontology_shapes = load_ontology_shapes(
+        Path(args.ontology_shapes) if args.ontology_shapes else None
+    )
     if args.check_shapes:
-        meta = validate_shapes_graph(shapes)
-        if not meta.conforms:
-            _say(sys.stderr, "the shapes graph is not valid SHACL:\n" + meta.text())
-            return EXIT_ERROR
+        for graph in (shapes, ontology_shapes):
+            meta = validate_shapes_graph(graph) if graph is not None else None
+            if meta is not None and not meta.conforms:
+                _say(sys.stderr, "the shapes graph is not valid SHACL:\n" + meta.text())
+                return EXIT_ERROR
     dataset = _dataset(args)
     outcome = validate(dataset, shapes, ontology)
+    if ontology is not None and ontology_shapes is not None:
+        checked = validate_ontology(ontology, ontology_shapes, where=f"file {ontology_path}")
+        outcome = combine(outcome, checked)
+    elif ontology is not None:
+        _say(
+            sys.stderr,
+            f"note: no ontology shapes at {ontology_shapes_file()}: "
+            "the ontology's own header and term style are not checked",
+        )
     _say(sys.stdout, outcome.turtle() if args.format == "turtle" else outcome.text())
     problems = _quote_problems(dataset, args)
     for problem in problems:
@@ -612,6 +639,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=("text", "turtle"), default="text")
     validate.add_argument("--shapes", metavar="FILE", help="shapes graph (default: the project's)")
     validate.add_argument("--ontology", metavar="FILE", help="ontology (default: the project's)")
+    validate.add_argument(
+        "--ontology-shapes",
+        metavar="FILE",
+        help="shapes the ontology itself is checked against (default: the project's)",
+    )
     validate.add_argument(
         "--check-shapes",
         action="store_true",

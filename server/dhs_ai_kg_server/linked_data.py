@@ -6,10 +6,11 @@ templates."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from rdflib import OWL, Dataset, Graph, URIRef
+from rdflib.term import Node
 
-from dhs_ai_kg.engine import GRAPH_FORMATS, Engine
+from dhs_ai_kg.engine import GRAPH_FORMATS, Engine, OutputFormat
 from dhs_ai_kg.namespaces import BASE, ONTOLOGY
 from dhs_ai_kg.resources import context_file, resource_dir
 
@@ -22,6 +23,9 @@ from .derived import (
     picture_path,
     resource_candidates,
 )
+from .errors import NoAcceptableFormat
+from .negotiation import choose
+from .release_page import SOURCE_SPACE, anchor_href, source_page, statement_row
 from .state import state
 from .terms import TermView, curie, iri_path, view
 from .web import (
@@ -44,6 +48,8 @@ OUTGOING = internal_query("resource-out")
 INCOMING = internal_query("resource-in")
 QUOTES = internal_query("resource-quotes")
 LINKS = internal_query("resource-links")
+GROUNDING = internal_query("resource-grounding")
+ANNOTATION_SOURCE = internal_query("annotation-source")
 ONTOLOGY_HEADER = internal_query("ontology-header")
 ONTOLOGY_TERMS = internal_query("ontology-terms")
 
@@ -51,6 +57,31 @@ _ONTOLOGY_PAGE = "ontology-page"
 
 
 # --- our resources -------------------------------------------------------------------------
+
+
+def grounding(
+    engine: Engine, iri: str
+) -> dict[tuple[Node | None, Node | None, Node | None], dict[str, object]]:
+    """Each statement of the release graph about ``iri`` (as subject or object): the id of its
+    row (None when no statement node grounds it) and the quotes that state it."""
+    found: dict[tuple[Node | None, Node | None, Node | None], dict[str, object]] = {}
+    rows = engine.query(GROUNDING.text, {"resource": URIRef(iri)})
+    for _, subject, prop, value, statement, annotation, exact, source_file in rows:
+        entry = found.setdefault((subject, prop, value), {"row": None, "quotes": []})
+        if statement is None or annotation is None:
+            continue
+        entry["row"] = statement_row(str(statement))
+        quotes: list[dict[str, object]] = entry["quotes"]  # type: ignore[assignment]
+        quotes.append(
+            {
+                "exact": str(exact),
+                "annotation": view(annotation),
+                "href": anchor_href(
+                    str(source_file) if source_file is not None else None, str(annotation)
+                ),
+            }
+        )
+    return found
 
 
 def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
@@ -62,17 +93,23 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
     label = next((row[3] for row in summary if row[3] is not None), None)
     description = next((row[4] for row in summary if row[4] is not None), None)
     types = [view(row[1], row[2]) for row in summary if row[1] is not None]
-    statements: list[tuple[TermView, TermView]] = []
+    grounded = grounding(engine, iri)
+    statements: list[tuple[TermView, TermView, dict[str, object] | None]] = []
     parts: dict[str, list[tuple[TermView, TermView]]] = {}
     for _, subject, prop, value, value_label in engine.query(OUTGOING.text, bound):
         pair = (view(prop), view(value, value_label))
         if subject == URIRef(iri):
-            statements.append(pair)
+            statements.append((*pair, grounded.get((subject, prop, value))))
         else:
             parts.setdefault(str(subject), []).append(pair)
     incoming = [
-        (view(subject, subject_label), view(prop))
+        (view(subject, subject_label), view(prop), grounded.get((subject, prop, URIRef(iri))))
         for _, subject, prop, subject_label in engine.query(INCOMING.text, bound)
+    ]
+    passages = [
+        href
+        for _, source_file in engine.query(ANNOTATION_SOURCE.text, bound)
+        if (href := anchor_href(str(source_file), iri)) is not None
     ]
     quotes = [
         {
@@ -82,6 +119,7 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
             "prefix": str(prefix) if prefix is not None else "",
             "suffix": str(suffix) if suffix is not None else "",
             "source": view(source) if source is not None else None,
+            "href": anchor_href(str(source) if source is not None else None, str(annotation)),
         }
         for _, annotation, release, exact, prefix, suffix, source in engine.query(
             QUOTES.text, bound
@@ -105,6 +143,7 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
         "parts": parts,
         "incoming": incoming,
         "quotes": quotes,
+        "passages": passages,
         "links": list(links.items()),  # (dataset, links into it), in the query's order
         "picture": picture_path(iri),
     }
@@ -251,15 +290,47 @@ def named_graph(name: str) -> Response:
     return rdf_response(dump.body, fmt, f"/graph/{name}", html=False)
 
 
+#: What ``/source/<stem>`` is negotiated in: the text (first: ``*/*``), or its page.
+PLAIN = OutputFormat("text", "graph", ("text/plain",), ".txt", "Text")
+SOURCE_FORMATS: dict[str, OutputFormat] = {"text": PLAIN, "html": HTML}
+
+
 @bp.get("/source/<name>")
 def source(name: str) -> Response:
-    """A release's text as received (``BASE/source/<name>``), e.g. ``release.txt``."""
+    """A release's text as received (``BASE/source/<name>``), e.g. ``release.txt``; its page
+    (``BASE/source/<stem>``: the text with its quoted passages highlighted) for browsers."""
     folder = resource_dir("data", state().resources) / "source"
     files = {p.name: p for p in sorted(folder.glob("*")) if p.is_file()}
+    if name not in files and f"{name}.txt" in files:
+        return source_page_response(name, files[f"{name}.txt"].read_text(encoding="utf-8"))
     if name not in files:  # only listed names reach the file system: no long or odd paths
         listed = {f"/source/{n}": n for n in files}
         return not_found(f"{BASE}source/{iri_path(name)}", listed)
     return Response(files[name].read_bytes(), 200, content_type="text/plain; charset=utf-8")
+
+
+def source_page_response(stem: str, raw: str) -> Response:
+    """``/source/<stem>``: the page of ``<stem>.txt`` for browsers, else its text."""
+    fmt = choose(request.headers.get("Accept"), SOURCE_FORMATS)
+    if fmt is None:
+        raise NoAcceptableFormat([f.media_type for f in SOURCE_FORMATS.values()])
+    if fmt is PLAIN:
+        response = Response(raw, 200, content_type=PLAIN.content_type)
+    else:
+        source_file = f"{SOURCE_SPACE}{stem}.txt"
+        body = state().cached(
+            f"source-page:{stem}",
+            lambda: render_template(
+                "source.html",
+                stem=stem,
+                text_href=f"/source/{stem}.txt",
+                **source_page(state().engine, source_file, raw),
+            ),
+        )
+        response = Response(body, 200, content_type="text/html; charset=utf-8")
+    response.headers["Link"] = f'</source/{stem}.txt>; rel="alternate"; type="text/plain"'
+    response.vary.add("Accept")
+    return response
 
 
 @bp.get("/context.jsonld")

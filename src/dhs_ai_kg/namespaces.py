@@ -33,6 +33,7 @@ class DAK(DefinedNamespace):
     PublicComment: URIRef
     Recommendation: URIRef
     RecommendationSet: URIRef
+    RecommendedAction: URIRef
     RiskAssessmentFramework: URIRef
     Statistic: URIRef
     Strategy: URIRef
@@ -42,25 +43,30 @@ class DAK(DefinedNamespace):
     affects: URIRef
     alternativeTo: URIRef
     announces: URIRef
-    atStake: URIRef
+    area: URIRef
     commentsDue: URIRef
     comparisonPopulation: URIRef
     concernsAgency: URIRef
     condition: URIRef
     counts: URIRef
+    defends: URIRef
     details: URIRef
     engagesIn: URIRef
     focusArea: URIRef
     groundingExemptProperty: URIRef
+    hasAction: URIRef
+    includesPopulation: URIRef
     inContextOf: URIRef
     informs: URIRef
     itemCount: URIRef
+    kind: URIRef
     leads: URIRef
     lessProtectedPopulation: URIRef
     mechanism: URIRef
     memberCount: URIRef
     memberKind: URIRef
     membersExperiencedIn: URIRef
+    opposes: URIRef
     organizationKind: URIRef
     organizesAgainst: URIRef
     proposes: URIRef
@@ -73,12 +79,16 @@ class DAK(DefinedNamespace):
     stance: URIRef
     statedAim: URIRef
     statedAs: URIRef
+    statedInPart: URIRef
     statedMemberCount: URIRef
-    subPopulationOf: URIRef
     submittedTo: URIRef
+    subPopulationOf: URIRef
     suppliedBy: URIRef
+    supports: URIRef
+    threatens: URIRef
     triggeredByFailureToMeet: URIRef
     usedFor: URIRef
+    verb: URIRef
     verdict: URIRef
 
 

@@ -43,6 +43,11 @@ def shapes_file(root: Path | None = None) -> Path:
     return resource_dir("ontology", root) / "shapes.ttl"
 
 
+def ontology_shapes_file(root: Path | None = None) -> Path:
+    """The SHACL shapes of the ontology itself: its header and term style."""
+    return resource_dir("ontology", root) / "ontology-shapes.ttl"
+
+
 def graphs_dir(root: Path | None = None) -> Path:
     """The folder of per-named-graph Turtle files; each file's stem names its graph."""
     return resource_dir("data", root) / "graphs"

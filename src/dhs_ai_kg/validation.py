@@ -8,6 +8,9 @@ Choices (see CHANGELOG):
   axioms (``rdfs:subClassOf`` …) into a *copy* of the data graph, so ``sh:targetClass`` reaches
   instances of subclasses (SHACL's "SHACL instance" is ``rdf:type/rdfs:subClassOf*``). No RDFS
   inference is run on the data: a missing ``rdf:type`` stays missing instead of being inferred.
+- The ontology's own header and term style are shapes too (``ontology-shapes.ttl``), run by
+  :func:`validate_ontology` on the ontology file alone; each result says which file or named
+  graph it is about (``Violation.where``).
 - ``advanced=True`` enables SHACL-AF (SPARQL-based targets, ``sh:rule``); plain SPARQL-based
   constraints (``sh:sparql``) are core SHACL and always run.
 """
@@ -15,26 +18,30 @@ Choices (see CHANGELOG):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pyshacl import validate as _pyshacl_validate
 from pyshacl.entrypoints import meta_validate as _pyshacl_meta_validate
 from rdflib import BNode, Dataset, Graph, Literal, Node, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, SH
 
 from .loading import bind_prefixes, parse_turtle, union_graph
 from .namespaces import PREFIXES
-from .resources import ontology_file, shapes_file
+from .resources import ontology_file, ontology_shapes_file, shapes_file
 
 __all__ = [
     "ValidationOutcome",
     "Violation",
+    "combine",
     "keys",
     "load_ontology",
+    "load_ontology_shapes",
     "load_shapes",
     "short",
     "validate",
+    "validate_ontology",
     "validate_shapes_graph",
 ]
 
@@ -70,6 +77,7 @@ class Violation:
     source_constraint_component: URIRef | None
     source_shape: Node | None
     value: Node | None
+    where: str = ""
 
     def key(self) -> tuple[str, str, str]:
         """The (focus node, path, constraint component) triple that identifies this result."""
@@ -100,6 +108,8 @@ class ValidationOutcome:
                 f" {short(result.result_path)}"
             )
             lines.append(f"   {result.message}")
+            if result.where:
+                lines.append(f"   in {result.where}")
             detail = f"   shape {short(result.source_shape)}"
             detail += f", constraint {short(result.source_constraint_component)}"
             if result.value is not None:
@@ -120,6 +130,12 @@ def load_shapes(path: Path | None = None) -> Graph:
     return parse_turtle(target)
 
 
+def load_ontology_shapes(path: Path | None = None) -> Graph | None:
+    """The ontology's style shapes from ``path`` (default: the project's), or None if absent."""
+    target = path or ontology_shapes_file()
+    return parse_turtle(target) if target.is_file() else None
+
+
 def load_ontology(path: Path | None = None) -> Graph | None:
     """The ontology from ``path`` (default: the project's ontology), or None if it is absent."""
     target = path or ontology_file()
@@ -135,12 +151,24 @@ def _iri(node: Node | None) -> URIRef | None:
     return node if isinstance(node, URIRef) else None
 
 
-def _results(report: Graph) -> list[Violation]:
+def _where(data: Graph | Dataset, focus: Node) -> str:
+    """The named graphs of ``data`` that describe ``focus`` (as subject), or '' for a graph."""
+    if not isinstance(data, Dataset):
+        return ""
+    names = sorted(
+        {short(g.identifier) for g in data.graphs() if (focus, None, None) in g}
+        - {short(DATASET_DEFAULT_GRAPH_ID)}
+    )
+    return "graph " + ", ".join(names) if names else ""
+
+
+def _results(report: Graph, data: Graph | Dataset | None = None) -> list[Violation]:
     found = []
     for result in set(report.subjects(RDF.type, SH.ValidationResult)):
+        focus = report.value(result, SH.focusNode) or BNode()
         found.append(
             Violation(
-                focus_node=report.value(result, SH.focusNode) or BNode(),
+                focus_node=focus,
                 result_path=report.value(result, SH.resultPath),
                 message=_messages(report, result),
                 severity=_iri(report.value(result, SH.resultSeverity)) or SH.Violation,
@@ -149,15 +177,18 @@ def _results(report: Graph) -> list[Violation]:
                 ),
                 source_shape=report.value(result, SH.sourceShape),
                 value=report.value(result, SH.value),
+                where=_where(data, focus) if data is not None else "",
             )
         )
     return sorted(found, key=lambda v: (*v.key(), v.message, short(v.value)))
 
 
-def _outcome(conforms: bool, report: object, text: str) -> ValidationOutcome:
+def _outcome(
+    conforms: bool, report: object, text: str, data: Graph | Dataset | None = None
+) -> ValidationOutcome:
     if not isinstance(report, Graph):  # pySHACL returns an exception object on failure
         raise RuntimeError(f"SHACL validation failed: {text}")
-    return ValidationOutcome(bool(conforms), _results(report), bind_prefixes(report))
+    return ValidationOutcome(bool(conforms), _results(report, data), bind_prefixes(report))
 
 
 def validate(
@@ -180,7 +211,32 @@ def validate(
         advanced=True,
         allow_warnings=False,
     )
-    return _outcome(conforms, report, text)
+    return _outcome(conforms, report, text, data)
+
+
+def validate_ontology(
+    ontology: Graph, shapes: Graph | None = None, where: str = ""
+) -> ValidationOutcome:
+    """Validate the ontology's own header and term style against ``shapes`` (default: the
+    project's ``ontology-shapes.ttl``); each result says it is ``where`` (the file)."""
+    shapes_graph = shapes if shapes is not None else load_ontology_shapes()
+    if shapes_graph is None:
+        raise FileNotFoundError(f"no ontology shapes file at {ontology_shapes_file()}")
+    conforms, report, text = _pyshacl_validate(
+        ontology, shacl_graph=shapes_graph, inference="none", advanced=True, allow_warnings=False
+    )
+    outcome = _outcome(conforms, report, text)
+    outcome.results = [replace(r, where=where) for r in outcome.results]
+    return outcome
+
+
+def combine(*outcomes: ValidationOutcome) -> ValidationOutcome:
+    """One outcome from several: conforms if all do; results and report graphs put together."""
+    report = Graph()
+    for outcome in outcomes:
+        report += outcome.report_graph
+    results = [r for outcome in outcomes for r in outcome.results]
+    return ValidationOutcome(all(o.conforms for o in outcomes), results, bind_prefixes(report))
 
 
 def validate_shapes_graph(shapes: Graph | None = None) -> ValidationOutcome:
