@@ -174,7 +174,15 @@ def _iri_parameters() -> list[tuple[str, str]]:
 @pytest.mark.parametrize("value", BAD_IRIS)
 @pytest.mark.parametrize(("query", "param"), _iri_parameters())
 def test_a_bad_iri_parameter_is_a_400_naming_it(client, query, param, value):
-    required = {"10-grounding": {"resource": "kg:org/mijente"}, "14-describe-organization": {}}
+    required = {
+        "10-grounding": {"resource": "kg:org/mijente"},
+        "14-describe-organization": {},
+        "15-statement-source": {
+            "subject": "kg:org/mijente",
+            "predicate": "dak:leads",
+            "object": "kg:campaign/notechforice",
+        },
+    }
     args = {**required.get(query, {}), param: value}
     if query == "14-describe-organization":
         args.setdefault("org", "kg:org/mijente")

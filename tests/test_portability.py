@@ -83,9 +83,14 @@ def cases() -> list[Case]:
 LITERAL_OBJECTS = {
     "15-statement-source": {
         "string": {
+            "subject": f"{KG}org/coalition-omb-ai-comments/count/body",
+            "predicate": "https://w3id.org/dhs-ai-kg/ontology#statedAs",
+            "object": '"35"',
+        },
+        "name": {
             "subject": f"{KG}org/mijente",
             "predicate": "https://schema.org/name",
-            "object": '"Mijente"',
+            "object": '"Mijente"@en',
         },
         "integer": {
             "subject": f"{KG}org/coalition-omb-ai-comments",

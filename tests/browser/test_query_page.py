@@ -42,7 +42,7 @@ def test_page_renders_with_editor_and_examples(page, server, shoot):
     page.goto(server)
     expect(page.locator("h1")).to_have_text("Query the knowledge graph")
     expect(page.locator("#endpoint")).to_have_text(server + "sparql")
-    expect(page.locator("#examples a.example")).to_have_count(14)
+    expect(page.locator("#examples a.example")).to_have_count(len(QUERIES))
     # YASQE replaced the textarea: a CodeMirror editor with SPARQL highlighting.
     expect(page.locator("#editor .CodeMirror")).to_be_visible()
     page.locator("#examples a.example").first.click()
