@@ -41,6 +41,8 @@ NOT_PARAMETERS = {
     SH.property,
     SH.targetClass,
     SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
     SH.declare,
     SH.qualifiedValueShape,
     RDF.type,
