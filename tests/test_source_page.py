@@ -15,7 +15,7 @@ from rdflib import RDF, URIRef
 
 from dhs_ai_kg.grounding import plain_text
 from dhs_ai_kg.loading import load_dataset
-from dhs_ai_kg.namespaces import BASE, GRAPH, OA
+from dhs_ai_kg.namespaces import BASE, DAK, GRAPH, OA
 from dhs_ai_kg.passages import Span, nest
 from dhs_ai_kg.resources import source_text_file
 
@@ -224,16 +224,20 @@ def test_a_row_no_quote_states_says_so(fixture_client):
     assert statements.text.count("no quote states this") == 2  # its type and its label
 
 
-def test_the_packaged_pages_degrade_gracefully(client):
-    """Whatever the packaged data grounds today, every release row of a page shows a source
-    mark or says plainly that no quote states it."""
+def test_every_grounded_row_of_a_packaged_page_has_its_source_mark(client):
+    """On the real data every release statement but the exempt housekeeping is grounded: each
+    such row of a page has a source mark; only exempt rows say no quote states them."""
     dataset = load_dataset()
     release = dataset.graph(GRAPH.release)
-    mijente = URIRef(KG + "org/mijente")
-    rows = len(list(release.predicate_objects(mijente)))
-    statements = html(client, "/id/org/mijente").by_id("statements").text
-    shown = statements.count("no quote states this") + statements.count("source (")
-    assert rows and shown == rows
+    exempt = set(dataset.graph(GRAPH.metadata).objects(None, DAK.groundingExemptProperty))
+    assert exempt, "the metadata graph lists the exempt properties"
+    for path in ("org/mijente", "org/omb", "doc/omb-draft-ai-guidance"):
+        subject = URIRef(KG + path)
+        rows = list(release.predicate_objects(subject))
+        grounded = [p for p, _ in rows if p not in exempt]
+        statements = html(client, f"/id/{path}").by_id("statements").text
+        assert grounded and statements.count("source (") == len(grounded), path
+        assert statements.count("no quote states this") == len(rows) - len(grounded), path
 
 
 def test_an_annotation_page_links_to_its_passage(fixture_client, client):
