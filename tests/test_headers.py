@@ -16,7 +16,10 @@ ASK = "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"
 #: (method, path, request headers, expected status). One row per kind of answer.
 CASES = [
     ("GET", "/", BROWSER, 200),
-    ("GET", "/?query=SELECT%20*%20WHERE%20%7B%7D", BROWSER, 200),
+    ("GET", "/?query=SELECT%20*%20WHERE%20%7B%7D", BROWSER, 301),
+    ("GET", "/query?query=SELECT%20*%20WHERE%20%7B%7D", BROWSER, 200),
+    ("GET", "/search?q=omb", BROWSER, 200),
+    ("GET", "/search?q=omb", {"Accept": "application/json"}, 200),
     ("GET", "/sparql", BROWSER, 200),
     ("GET", "/sparql", TURTLE, 200),
     ("GET", ASK, {}, 200),

@@ -55,7 +55,7 @@ def parse(html: str) -> Assets:
 
 
 def test_page_lists_every_example_with_its_question_and_parameters(client):
-    response = client.get("/")
+    response = client.get("/query")
     assert response.status_code == 200
     assert response.content_type == "text/html; charset=utf-8"
     html = response.get_data(as_text=True)
@@ -73,7 +73,7 @@ def test_page_lists_every_example_with_its_question_and_parameters(client):
 
 
 def test_endpoint_is_an_absolute_url_from_the_request(client):
-    html = client.get("/", base_url="http://kg.example:8080").get_data(as_text=True)
+    html = client.get("/query", base_url="http://kg.example:8080").get_data(as_text=True)
     data = json.loads(parse(html).page_data)
     assert data["endpoint"] == "http://kg.example:8080/sparql"
     assert '<code id="endpoint">http://kg.example:8080/sparql</code>' in html
@@ -83,7 +83,7 @@ def test_endpoint_is_an_absolute_url_from_the_request(client):
 
 def test_public_base_sets_the_endpoint():
     app = create_app({"PUBLIC_BASE": "https://kg.example.org/"})
-    html = app.test_client().get("/").get_data(as_text=True)
+    html = app.test_client().get("/query").get_data(as_text=True)
     assert json.loads(parse(html).page_data)["endpoint"] == "https://kg.example.org/sparql"
 
 
@@ -96,16 +96,18 @@ def test_sparql_serves_the_page_to_browsers(client):
 
 def test_query_and_example_parameters_preload_the_editor(client):
     query = "SELECT * WHERE { ?s ?p ?o } LIMIT 3 # <b>&"
-    html = client.get("/", query_string={"query": query}).get_data(as_text=True)
+    html = client.get("/query", query_string={"query": query}).get_data(as_text=True)
     assert "SELECT * WHERE { ?s ?p ?o } LIMIT 3 # &lt;b&gt;&amp;</textarea>" in html
-    html = client.get("/", query_string={"example": "01-lead-organizations"}).get_data(as_text=True)
+    html = client.get("/query", query_string={"example": "01-lead-organizations"}).get_data(
+        as_text=True
+    )
     assert "org:role &lt;https://w3id.org/dhs-ai-kg/id/role/lead&gt;" in html
     # Without JavaScript the form still runs the query on the endpoint.
     assert re.search(r'<form id="query-form" action="http://localhost/sparql" method="get">', html)
 
 
 def test_page_loads_only_local_assets(client):
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/query").get_data(as_text=True)
     assets = parse(html)
     assert assets.loads, "the page loads no script or stylesheet"
     for url in assets.loads:

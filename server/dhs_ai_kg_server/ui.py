@@ -1,16 +1,156 @@
-"""The query page (SPARQL editor and example queries) at ``/``; browsers also get it at
-``/sparql`` (:func:`.web.query_page`)."""
+"""The pages for people that are not about one resource: the front page at ``/`` (what the
+dataset is, its key facts, the named queries, a way in), the query page at ``/query``
+(browsers also get it at ``/sparql``, :func:`.web.query_page`), and the label search at
+``/search`` (JSON for the search box's suggestions, an HTML results page without script).
+
+Every fact the front page shows comes from the server's own queries (``landing-*.rq``); the
+search runs ``search.rq`` with the text bound as a literal, never written into the query.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+import re
 
-from .web import query_page
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from rdflib import RDFS, Literal, URIRef
+
+from dhs_ai_kg.engine import OutputFormat
+
+from .derived import internal_query, ontology_graph
+from .negotiation import choose
+from .state import state
+from .terms import TermView, view
+from .web import default_example, query_page
 
 bp = Blueprint("ui", __name__)
+
+RELEASE = internal_query("landing-release")
+FACTS = internal_query("landing-facts")
+SEARCH = internal_query("search")
+
+#: The most results ``search.rq`` gives (its ``LIMIT``).
+SEARCH_LIMIT = int(re.findall(r"^LIMIT (\d+)$", SEARCH.text, re.M)[-1])
+#: The most characters of ``q`` a search uses (the rest is ignored).
+MAX_SEARCH = 100
+
+_HTML = OutputFormat("html", "results", ("text/html", "application/xhtml+xml"), ".html", "HTML")
+_JSON = OutputFormat("json", "results", ("application/json",), ".json", "JSON")
+_SEARCH_FORMATS = {"json": _JSON, "html": _HTML}
+
+
+def _text(term: object) -> str | None:
+    return str(term) if term is not None else None
+
+
+def _kind_label(kind: object, label: object) -> str:
+    """The label of a kind of fact: the data's, else the ontology's, else its CURIE."""
+    if label is not None:
+        return str(label)
+    found = ontology_graph().value(URIRef(str(kind)), RDFS.label)
+    return str(found) if found is not None else view(URIRef(str(kind))).text
+
+
+def release_summary() -> dict[str, object] | None:
+    """The dataset's title and description and its release, as ``landing-release.rq`` gives
+    them (None when the data has no dataset description)."""
+    rows = list(state().engine.query(RELEASE.text))
+    if not rows:
+        return None
+    (
+        dataset,
+        title,
+        description,
+        license_,
+        created,
+        release,
+        release_label,
+        headline,
+        issued,
+        dateline,
+        coalition,
+        coalition_label,
+        members,
+    ) = rows[0]
+    return {
+        "dataset": view(dataset),
+        "title": str(title),
+        "description": str(description),
+        "license": view(license_) if license_ is not None else None,
+        "created": _text(created),
+        "release": view(release, headline or release_label),
+        "issued": _text(issued),
+        "dateline": _text(dateline),
+        "coalition": view(coalition, coalition_label) if coalition is not None else None,
+        "members": _text(members),
+    }
+
+
+def key_facts() -> list[dict[str, object]]:
+    """The front page's key facts, grouped by kind in ``landing-facts.rq``'s order."""
+    groups: dict[str, dict[str, object]] = {}
+    for _, kind, kind_label, resource, label in state().engine.query(FACTS.text):
+        group = groups.setdefault(
+            str(kind),
+            {"kind": view(kind), "label": _kind_label(kind, kind_label), "members": []},
+        )
+        members: list[TermView] = group["members"]  # type: ignore[assignment]
+        members.append(view(resource, label))
+    return list(groups.values())
 
 
 @bp.get("/")
 def index() -> Response:
-    """The query page at the site's root."""
+    """The front page; an old link to the query page (``/?query=``, ``/?example=``) is sent
+    on to ``/query`` with the same parameters."""
+    if "query" in request.args or "example" in request.args:
+        target = url_for("ui.query") + "?" + request.query_string.decode("utf-8", "replace")
+        return redirect(target, 301)  # type: ignore[return-value]
+    facts = state().cached("landing", lambda: (release_summary(), key_facts()))
+    body = render_template(
+        "landing.html",
+        summary=facts[0],
+        facts=facts[1],
+        queries=[q.describe() for q in state().queries.values()],
+        example=default_example(),
+    )
+    return Response(body, 200, content_type="text/html; charset=utf-8")
+
+
+@bp.get("/query")
+def query() -> Response:
+    """The query page, opening with ``?query=``, ``?example=`` or a runnable example."""
     return query_page()
+
+
+def search_results(text: str) -> list[dict[str, str]]:
+    """Our resources whose label contains ``text`` (case-insensitive), at most 20, best first."""
+    text = text.strip()[:MAX_SEARCH]
+    if not text:
+        return []
+    return [
+        {"label": str(label), "iri": str(resource), "href": view(resource).href or str(resource)}
+        for _, resource, label, _, _ in state().engine.query(SEARCH.text, {"q": Literal(text)})
+    ]
+
+
+@bp.get("/search")
+def search() -> Response:
+    """Labels containing ``?q=``: JSON (``Accept: application/json`` or ``format=json``) for
+    the search box, else an HTML page of links."""
+    text = request.args.get("q", "")
+    results = search_results(text)
+    wanted = request.args.get("format")
+    fmt = (
+        _SEARCH_FORMATS.get(wanted or "")
+        or choose(request.headers.get("Accept"), _SEARCH_FORMATS)
+        or _HTML
+    )
+    if fmt is _JSON:
+        response = jsonify({"q": text.strip()[:MAX_SEARCH], "results": results})
+    else:
+        body = render_template(
+            "search.html", q=text.strip()[:MAX_SEARCH], results=results, limit=SEARCH_LIMIT
+        )
+        response = Response(body, 200, content_type="text/html; charset=utf-8")
+    response.vary.add("Accept")
+    return response

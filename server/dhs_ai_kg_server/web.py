@@ -1,5 +1,5 @@
 """HTTP helpers every blueprint may use: public URLs, negotiation of our pages against RDF,
-``Link`` alternates, helpful 404s and the query page (``/`` and, for browsers, ``/sparql``)."""
+``Link`` alternates, helpful 404s and the query page (``/query`` and, for browsers, ``/sparql``)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ __all__ = [
     "RDFLIB_NAMES",
     "SUFFIXES",
     "alternates",
+    "default_example",
     "html_response",
     "install",
     "negotiate",
@@ -173,14 +174,27 @@ def not_found(iri: str, candidates: Mapping[str, str]) -> Response:
 # --- the query page --------------------------------------------------------------------------
 
 
+def default_example() -> str | None:
+    """The named query the editor opens with when asked for none: the first needing no
+    parameter."""
+    for named in state().queries.values():
+        if not any(p.required for p in named.parameters):
+            return named.name
+    return None
+
+
 def query_page() -> Response:
-    """The query page; ``?query=`` (or ``?example=<name>``) is preloaded into the editor and run."""
+    """The query page; ``?query=`` (or ``?example=<name>``) is preloaded into the editor and run;
+    without either the editor opens with :func:`default_example`'s text, ready to run."""
     base = public_base()
     queries = state().queries
     examples = [q.describe() for q in queries.values()]
     query = request.args.get("query", "")
     if not query and request.args.get("example") in queries:
         query = queries[request.args["example"]].text
+    elif "query" not in request.args and "example" not in request.args:
+        first = default_example()
+        query = queries[first].text if first is not None else ""
     formats = {
         kind: [
             {"name": f.name, "label": f.label, "media_type": f.media_type} for f in table.values()

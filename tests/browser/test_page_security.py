@@ -97,7 +97,8 @@ def test_the_csp_blocks_a_javascript_link_that_slipped_through(page, server):
 
 #: Every kind of HTML page the server renders, with a selector that shows it rendered whole.
 PAGES = {
-    "query": ("", "#editor .CodeMirror"),
+    "landing": ("", "p.lead"),
+    "query": ("query", "#editor .CodeMirror"),
     "sparql": ("sparql", "#editor .CodeMirror"),
     "queries": ("queries", "section.named-query"),
     "named-query": ("queries/01-lead-organizations", "table.results"),
@@ -106,6 +107,7 @@ PAGES = {
     "ontology": ("ontology", "section.term"),
     "void": (".well-known/void", "#totals table"),
     "not-found": ("id/org/no-such-thing", "h1"),
+    "search": ("search?q=omb", "ol.search-results"),
 }
 
 
@@ -127,7 +129,7 @@ def test_every_page_works_under_the_csp(page, server, shoot, name):
 
 def test_typed_prefixed_names_stay_as_typed_and_local(page, server):
     """Prefixed names typed in property and class position: nothing added, nothing sent out."""
-    page.goto(server)
+    page.goto(server + "query")
     parts = [
         "SELECT ?org ?name WHERE { ?org schema:na",  # property position
         "me ?name . OPTIONAL { ?org a schema:Org",  # class position
@@ -151,7 +153,7 @@ def test_typed_prefixed_names_stay_as_typed_and_local(page, server):
 
 
 def test_typed_prefix_declaration_stays_as_typed_and_local(page, server, shoot):
-    page.goto(server)
+    page.goto(server + "query")
     parts = [
         "PREFIX sch",
         "ema: <https://schema.org/>\nSELECT ?name WHERE { ?x schema:name ?name . ?x a schema:Org",
@@ -181,7 +183,7 @@ def test_typed_prefix_declaration_stays_as_typed_and_local(page, server, shoot):
 
 
 def test_own_query_after_a_parameterised_example_is_not_bound(page, server, shoot):
-    page.goto(server)
+    page.goto(server + "query")
     page.get_by_role("link", name="What does the graph say about one organization?").click()
     expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ triples in"))
     expect(page.locator("#parameters")).to_be_visible()
@@ -197,7 +199,7 @@ def test_own_query_after_a_parameterised_example_is_not_bound(page, server, shoo
 
 
 def test_example_parameters_still_bind_the_unchanged_example(page, server):
-    page.goto(server)
+    page.goto(server + "query")
     page.get_by_role("link", name="What does the graph say about one organization?").click()
     expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ triples in"))
     shown = query_of(page.url)
@@ -227,7 +229,7 @@ def test_example_parameters_still_bind_the_unchanged_example(page, server):
 def test_a_parameter_that_is_not_an_iri_is_refused_not_spliced(page, server, value):
     """A value is written into the query only as one RDF term: what is not an IRI is refused
     with a message, the editor keeps the example's text, and nothing is sent."""
-    page.goto(server)
+    page.goto(server + "query")
     page.get_by_role("link", name="What does the graph say about one organization?").click()
     expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ triples in"))
     before = editor_text(page)

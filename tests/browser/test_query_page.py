@@ -39,7 +39,7 @@ def test_leads_named_in_the_release():
 
 
 def test_page_renders_with_editor_and_examples(page, server, shoot):
-    page.goto(server)
+    page.goto(server + "query")
     expect(page.locator("h1")).to_have_text("Query the knowledge graph")
     expect(page.locator("#endpoint")).to_have_text(server + "sparql")
     expect(page.locator("#examples a.example")).to_have_count(len(QUERIES))
@@ -53,7 +53,7 @@ def test_page_renders_with_editor_and_examples(page, server, shoot):
 
 
 def test_example_query_shows_the_lead_organizations(page, server, shoot):
-    page.goto(server)
+    page.goto(server + "query")
     page.get_by_role("link", name="Which organizations led the comments").click()
     expect(page.locator("#status")).to_have_text(re.compile(r"^5 rows in \d+ ms\.$"))
     assert column(page, "name") == LEAD_CELLS
@@ -87,7 +87,7 @@ def test_example_query_shows_the_lead_organizations(page, server, shoot):
 
 
 def test_iri_opens_the_entity_page_and_its_links_work(page, server, shoot):
-    page.goto(server)
+    page.goto(server + "query")
     page.get_by_role("link", name="Which organizations led the comments").click()
     expect(page.locator("#status")).to_have_text(re.compile(r"^5 rows"))
     iri = page.locator(f'#results-table a.iri[data-iri="{MIJENTE}"]')
@@ -116,7 +116,8 @@ def test_iri_opens_the_entity_page_and_its_links_work(page, server, shoot):
 
 @pytest.mark.parametrize("path", ["", "sparql"], ids=["root", "sparql"])
 def test_query_in_the_url_is_reproduced(page, server, shoot, path):
-    """``/?query=`` (the page's own links) and ``/sparql?query=`` opened in a browser."""
+    """``/?query=`` (old links, sent on to ``/query``) and ``/sparql?query=`` opened in a
+    browser."""
     query = (
         "PREFIX schema: <https://schema.org/>\n"
         "SELECT ?name WHERE { <" + MIJENTE + "> schema:name ?name }"
@@ -130,7 +131,7 @@ def test_query_in_the_url_is_reproduced(page, server, shoot, path):
 
 
 def test_parameterised_example_binds_its_parameter(page, server):
-    page.goto(server)
+    page.goto(server + "query")
     page.get_by_role("link", name="Which quotes of the release support a given resource?").click()
     expect(page.locator("#param-resource")).to_have_value(MIJENTE)
     expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ rows? in"))
@@ -149,7 +150,7 @@ def test_construct_example_binds_inside_its_where_with_no_trailing_values(page, 
     """Query 14 (a CONSTRUCT) with ?org and ?release filled in: both values stand in the WHERE
     group's VALUES lines and nothing follows the query, so Virtuoso (which refuses a VALUES
     clause after a CONSTRUCT) takes the text as the page shows it."""
-    page.goto(server)
+    page.goto(server + "query")
     page.get_by_role("link", name="What does the graph say about one organization?").click()
     expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ triples in"))
     page.locator("#param-org").fill("kg:org/mijente")  # a prefixed name: written in full
@@ -172,7 +173,7 @@ def test_construct_example_binds_inside_its_where_with_no_trailing_values(page, 
 
 
 def test_construct_example_shows_triples_and_graph_downloads(page, server):
-    page.goto(server)
+    page.goto(server + "query")
     page.get_by_role("link", name="What does the graph say about one organization?").click()
     expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ triples in"))
     assert "kg:org/mijente" in column(page, "subject")
@@ -195,9 +196,9 @@ def test_sparql_url_serves_the_page_to_a_browser_and_links_reproduce(page, serve
     expect(page.locator("body")).to_have_attribute("data-state", "done")
     first = page.locator("#results-table").inner_text()
     link = page.locator("#share").get_attribute("href")
-    assert link.startswith("/?query=")
+    assert link.startswith("/query?query=")
     # The address bar holds the query.
-    assert urllib.parse.urlsplit(page.url).path == "/"
+    assert urllib.parse.urlsplit(page.url).path == "/query"
     assert query_of(page.url) == query_of(link)
     page.goto(urllib.parse.urljoin(server, link))  # a fresh load of the shared link
     expect(page.locator("body")).to_have_attribute("data-state", "done")
@@ -207,7 +208,7 @@ def test_sparql_url_serves_the_page_to_a_browser_and_links_reproduce(page, serve
 
 
 def test_ctrl_enter_runs_what_was_typed(page, server):
-    page.goto(server)
+    page.goto(server + "query")
     page.locator("#editor .CodeMirror").click()
     page.keyboard.press("Control+A")
     page.keyboard.type("ASK { ?s a ?type }")

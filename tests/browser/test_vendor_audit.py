@@ -93,7 +93,7 @@ def test_request_making_calls_are_the_audited_ones(code):
 
 
 def test_the_page_keeps_only_local_completers(page, server):
-    page.goto(server)
+    page.goto(server + "query")
     expect(page.locator("#editor .CodeMirror")).to_be_visible()
     state = page.evaluate(
         """() => ({

@@ -232,7 +232,7 @@
   }
 
   // ---- running ------------------------------------------------------------------------------
-  function shareUrl(text) { return rootPath + "?query=" + encodeURIComponent(text); }
+  function shareUrl(text) { return rootPath + "query?query=" + encodeURIComponent(text); }
 
   function downloadUrl(text, format) {
     return page.endpoint + "?query=" + encodeURIComponent(text) + "&format=" + format;
