@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from collections.abc import Iterable, Mapping
 
 from flask import Flask, Response, current_app, render_template, request
@@ -173,6 +174,10 @@ def not_found(iri: str, candidates: Mapping[str, str]) -> Response:
 # --- the query page --------------------------------------------------------------------------
 
 
+#: The query page's label service: one query naming every IRI of an answer (answers.js).
+LABELS = Path(__file__).parent / "queries" / "labels.rq"
+
+
 def query_page() -> Response:
     """The query page; ``?query=`` (or ``?example=<name>``) is preloaded into the editor and run."""
     base = public_base()
@@ -194,6 +199,7 @@ def query_page() -> Response:
         "prefixes": dict(PREFIXES),
         "formats": formats,
         "examples": examples,
+        "labels_query": LABELS.read_text(encoding="utf-8"),  # answers.js names an answer's IRIs
     }
     html = render_template(
         "query.html",
