@@ -1,9 +1,9 @@
 """Measure how readable the query page's answers are: one line per named example.
 
-For each example at a 1366 x 768 viewport (and 390 x 844), after it ran: the visible share of
-the answer (the answer area's width over the width of what it holds: 1.0 means no sideways
-scrolling), whether the results table's first column holds one value in every row, and the
-page's width. Starts ``dhs-ai-kg serve`` on a free loopback port and Debian's Chromium.
+For each example at 1366 x 768 (and 390 x 844), after it ran: the visible share of the answer
+(the part of its scrolling box inside the viewport over the width of what it holds: 1.0 means
+nothing is off to the side), whether the results table's first column holds one value in every
+row, and the page's width. Starts ``dhs-ai-kg serve`` on a free loopback port and Chromium.
 
 Run: ``.venv/bin/python tools/measure_answers.py``
 """
@@ -48,7 +48,16 @@ def main() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dhs_ai_kg_cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "dhs_ai_kg_cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -79,8 +88,10 @@ def main() -> None:
                         f"first-column-constant={m['constant']!s:5} rows={m['rows']:3} "
                         f"page={m['page']}px view={m['kind']}"
                     )
-                print(f"{width}px: {low} of {len(names)} under a third visible; "
-                      f"{constant} with a constant first column\n")
+                print(
+                    f"{width}px: {low} of {len(names)} under a third visible; "
+                    f"{constant} with a constant first column\n"
+                )
                 page.close()
             browser.close()
     finally:

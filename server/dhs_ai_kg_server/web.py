@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from flask import Flask, Response, current_app, render_template, request
 
