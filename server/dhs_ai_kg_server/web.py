@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from flask import Flask, Response, current_app, render_template, request
 
@@ -183,6 +184,10 @@ def default_example() -> str | None:
     return None
 
 
+#: The query page's label service: one query naming every IRI of an answer (answers.js).
+LABELS = Path(__file__).parent / "queries" / "labels.rq"
+
+
 def query_page() -> Response:
     """The query page; ``?query=`` (or ``?example=<name>``) is preloaded into the editor and run;
     without either the editor opens with :func:`default_example`'s text, ready to run."""
@@ -208,6 +213,7 @@ def query_page() -> Response:
         "prefixes": dict(PREFIXES),
         "formats": formats,
         "examples": examples,
+        "labels_query": LABELS.read_text(encoding="utf-8"),  # answers.js names an answer's IRIs
     }
     html = render_template(
         "query.html",

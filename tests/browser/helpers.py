@@ -28,3 +28,23 @@ def column(page, variable: str) -> list[str]:
 def editor_text(page) -> str:
     """What the query editor holds."""
     return str(page.evaluate("document.querySelector('#editor .CodeMirror').CodeMirror.getValue()"))
+
+
+def values(page, variable: str) -> list[str]:
+    """What the answer shows for ``?variable`` wherever it stands (table cell, one-row card or
+    the line of values the same in every row): each value's main text (a label, a formatted
+    number, a literal), top to bottom."""
+    return list(
+        page.locator(f'#table-wrap [data-var="{variable}"] .term').evaluate_all(
+            "terms => terms.map(t => t.firstChild.textContent)"
+        )
+    )
+
+
+def iris(page, variable: str) -> set[str]:
+    """The IRIs the answer shows for ``?variable``, wherever it stands."""
+    return set(
+        page.locator(f'#table-wrap [data-var="{variable}"] [data-iri]').evaluate_all(
+            "links => links.map(a => a.dataset.iri)"
+        )
+    )

@@ -5,7 +5,6 @@
 
   var page = JSON.parse(document.getElementById("page-data").textContent);
   var XSD = "http://www.w3.org/2001/XMLSchema#";
-  var RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString";
   var ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9";
   var rootPath = new URL(page.base).pathname;
   var examples = {};
@@ -261,6 +260,7 @@
     shareEl.hidden = false;
     if (running) running.abort();
     running = new AbortController();
+    var signal = running.signal;
     var started = performance.now();
     setStatus("Running…", "running");
     downloadsEl.hidden = true;
@@ -271,7 +271,7 @@
       method: "POST",
       headers: { Accept: ACCEPT },
       body: body,
-      signal: running.signal,
+      signal: signal,
     }).then(function (response) {
       return response.text().then(function (payload) {
         var ms = Math.round(performance.now() - started);
@@ -281,11 +281,11 @@
           return;
         }
         var type = (response.headers.get("Content-Type") || "").split(";")[0].trim();
-        var shown = type === "application/n-triples"
-          ? showTriples(payload) : showResults(JSON.parse(payload));
-        setStatus(shown.summary + " in " + ms + " ms.", "done");
-        showDownloads(text, shown.kind);
-        document.body.dataset.state = "done";
+        return showAnswer(type, payload, signal).then(function (shown) {
+          setStatus(shown.summary + " in " + ms + " ms.", "done");
+          showDownloads(text, shown.kind);
+          document.body.dataset.state = "done";
+        });
       });
     }).catch(function (error) {
       if (error.name === "AbortError") return;
@@ -331,77 +331,36 @@
   // something on a click, whatever label the query's own PREFIX gives it.
   function isWebIri(iri) { return /^https?:\/\//i.test(iri); }
 
-  function termCell(value) {
-    var cell = document.createElement("td");
-    if (!value) return cell;
-    if (value.type === "uri" && !isWebIri(value.value)) {
-      cell.textContent = "<" + value.value + ">";
-      cell.title = value.value;
-      cell.dataset.iri = value.value;
-      cell.className = "iri opaque";
-    } else if (value.type === "uri") {
-      var a = document.createElement("a");
-      a.href = localHref(value.value);
-      a.textContent = compact(value.value);
-      a.title = value.value;
-      a.dataset.iri = value.value;
-      a.className = "iri";
-      if (a.getAttribute("href") === value.value) {
-        a.rel = "noopener noreferrer";
-        a.classList.add("external");
-      }
-      cell.appendChild(a);
-    } else if (value.type === "bnode") {
-      cell.textContent = "_:" + value.value;
-      cell.className = "bnode";
-    } else {
-      cell.appendChild(document.createTextNode(value.value));
-      var note = value["xml:lang"] ? "@" + value["xml:lang"]
-        : value.datatype && value.datatype !== RDF_LANG_STRING
-          ? "^^" + compact(value.datatype) : "";
-      if (note) {
-        var small = document.createElement("small");
-        small.className = "datatype";
-        small.textContent = note;
-        cell.appendChild(small);
-      }
-      cell.className = "literal";
-    }
-    return cell;
+  // How answers.js shows terms: prefixed names, links to our pages, the answer's labels.
+  function context(labels) {
+    return { compact: compact, localHref: localHref, isWebIri: isWebIri, labels: labels };
   }
 
-  function table(vars, rows) {
-    var t = document.createElement("table");
-    t.id = "results-table";
-    var head = t.createTHead().insertRow();
-    vars.forEach(function (v) {
-      var th = document.createElement("th");
-      th.textContent = "?" + v;
-      head.appendChild(th);
-    });
-    var tbody = t.createTBody();
-    rows.forEach(function (row) {
-      var tr = tbody.insertRow();
-      vars.forEach(function (v) { tr.appendChild(termCell(row[v])); });
-    });
-    tableWrap.textContent = "";
-    tableWrap.appendChild(t);
+  function showAsk(json) {
+    var p = document.createElement("p");
+    p.className = "boolean";
+    p.id = "ask-answer";
+    p.textContent = json.boolean ? "yes (true)" : "no (false)";
+    tableWrap.appendChild(p);
+    return "ASK answered " + json.boolean;
   }
 
-  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
-
-  function showResults(json) {
-    if (typeof json.boolean === "boolean") {
-      var p = document.createElement("p");
-      p.className = "boolean";
-      p.id = "ask-answer";
-      p.textContent = json.boolean ? "yes (true)" : "no (false)";
-      tableWrap.appendChild(p);
-      return { kind: "results", summary: "ASK answered " + json.boolean };
+  // The answer shown, named with the labels of its IRIs (one more query to our endpoint);
+  // a promise of its summary and kind.
+  function showAnswer(type, payload, signal) {
+    if (type !== "application/n-triples") {
+      var json = JSON.parse(payload);
+      if (typeof json.boolean === "boolean") return Promise.resolve({ kind: "results", summary: showAsk(json) });
+      var iris = window.Answers.collectIris(window.Answers.selectTerms(json));
+      return window.Answers.fetchLabels(page, iris, signal).then(function (labels) {
+        return { kind: "results", summary: window.Answers.showSelect(tableWrap, json, context(labels)) };
+      });
     }
-    var rows = json.results.bindings;
-    table(json.head.vars, rows);
-    return { kind: "results", summary: plural(rows.length, "row") };
+    var triples = parseTriples(payload);
+    var terms = window.Answers.collectIris(window.Answers.tripleTerms(triples));
+    return window.Answers.fetchLabels(page, terms, signal).then(function (labels) {
+      return { kind: "graph", summary: window.Answers.showGraph(tableWrap, triples, context(labels)) };
+    });
   }
 
   // N-Triples (what the endpoint sends for CONSTRUCT/DESCRIBE here) to s/p/o rows.
@@ -419,7 +378,7 @@
     return out;
   }
 
-  function showTriples(text) {
+  function parseTriples(text) {
     var rows = [];
     text.split("\n").forEach(function (line) {
       line = line.trim();
@@ -433,8 +392,7 @@
       }
       rows.push({ subject: terms[0], predicate: terms[1], object: terms[2] });
     });
-    table(["subject", "predicate", "object"], rows);
-    return { kind: "graph", summary: plural(rows.length, "triple") };
+    return rows;
   }
 
   function showDownloads(text, kind) {
