@@ -182,3 +182,19 @@ if __name__ == "__main__":  # python tests/browser/pages.py http://127.0.0.1:POR
     import sys
 
     measure(sys.argv[1])
+
+
+def screenshot(page, name: str, tallest: int = 16000) -> Path:
+    """Save ``artifacts/screenshots/<name>.png``: the whole page, or its top ``tallest`` px
+    (Chromium cannot capture a taller page in one image: the release's Turtle is 100,000 px)."""
+    folder = ROOT / "artifacts" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    height = int(page.evaluate("document.documentElement.scrollHeight"))
+    if height <= tallest:
+        page.screenshot(path=str(path), full_page=True)
+    else:
+        width = int(page.evaluate("document.documentElement.clientWidth"))
+        clip = {"x": 0, "y": 0, "width": width, "height": tallest}
+        page.screenshot(path=str(path), full_page=True, clip=clip)
+    return path

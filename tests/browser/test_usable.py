@@ -21,6 +21,7 @@ from pages import (
     axe_results,
     open_state,
     overflowing,
+    screenshot,
     scroll_width,
     serious,
 )
@@ -57,7 +58,7 @@ def test_axe_fixture_is_the_pinned_release():
 
 
 @pytest.mark.parametrize("state", PAGES, ids=[s.name for s in PAGES])
-def test_page_fits_a_phone(browser, server, state: PageState, shoot):
+def test_page_fits_a_phone(browser, server, state: PageState):
     """No page is wider than the screen at 390 px or at 320 px (tables scroll in their box)."""
     for width in PHONE_WIDTHS:
         context = browser.new_context(viewport={"width": width, "height": 800})
@@ -68,13 +69,13 @@ def test_page_fits_a_phone(browser, server, state: PageState, shoot):
             measured = scroll_width(page)
             assert measured <= width, (width, measured, overflowing(page, width))
             if width == PHONE_WIDTHS[0]:
-                shoot(page, f"phone-{state.name}")
+                screenshot(page, f"phone-{state.name}")
         finally:
             context.close()
 
 
 @pytest.mark.parametrize("state", _axe_params())
-def test_axe_finds_nothing_serious(browser, server, state: PageState, shoot):
+def test_axe_finds_nothing_serious(browser, server, state: PageState):
     """axe-core: 0 serious and 0 critical violations, at desktop and phone size."""
     for viewport in (DESKTOP, {"width": PHONE_WIDTHS[0], "height": 800}):
         context = browser.new_context(viewport=viewport)
@@ -85,7 +86,7 @@ def test_axe_finds_nothing_serious(browser, server, state: PageState, shoot):
         try:
             open_state(page, server, state)
             if viewport is DESKTOP:
-                shoot(page, f"desktop-{state.name}")
+                screenshot(page, f"desktop-{state.name}")
             assert serious(axe_results(page)) == [], viewport
             strays = [url for url in requests if not url.startswith(server)]
             assert not strays, f"requests left 127.0.0.1: {strays}"
