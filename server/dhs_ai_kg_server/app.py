@@ -16,6 +16,7 @@ from flask import Flask, Response
 from dhs_ai_kg.engine import Engine
 
 from . import (
+    assets,
     derived,
     dumps,
     edge,
@@ -25,6 +26,7 @@ from . import (
     pictures,
     queries_api,
     sparql,
+    spreadsheet,
     ui,
     void,
     web,
@@ -61,6 +63,7 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
     edge.install(app)
     headers.install(app)
     web.install(app)
+    assets.install(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(ui.bp)
@@ -68,6 +71,7 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
     app.register_blueprint(dumps.bp)
     app.register_blueprint(queries_api.bp)
     app.register_blueprint(pictures.bp)
+    app.register_blueprint(spreadsheet.bp)
 
     @app.get("/healthz")
     def healthz() -> Response:  # the server's front answers it first; this is for tests/tools

@@ -2,7 +2,8 @@
 
 Sound for the same reason as the answer cache: the data never changes while the server runs,
 so a GET's 200 depends only on what the key holds — the path and raw query string, ``Accept``,
-and the public URL the app writes (the ``Host`` header, or the ``X-Forwarded-*`` ones when
+``Accept-Encoding`` (static files are sent gzipped to clients that take it: assets.py), and
+the public URL the app writes (the ``Host`` header, or the ``X-Forwarded-*`` ones when
 they are trusted; neither when a public base is set). Kept out, conservatively: any request
 with a body, a conditional header (``If-None-Match``/``If-Modified-Since``: the app answers
 304), ``Authorization``, ``Cookie`` or ``Range``; any answer but a 200, one marked
@@ -50,13 +51,15 @@ class ResponseCache:
         """The key of a cacheable request, or None."""
         if not self.max_bytes or scope["method"] != "GET" or scope["path"] in NEVER:
             return None
-        accept = host = forwarded = b""
+        accept = encoding = host = forwarded = b""
         for name, value in scope["headers"]:
             lowered = name.lower()
             if lowered in BYPASS or lowered in (b"content-length", b"transfer-encoding"):
                 return None
             if lowered == b"accept":
                 accept += value + b","
+            elif lowered == b"accept-encoding":
+                encoding += value + b","
             elif lowered == b"host":
                 host = value
             elif lowered.startswith(b"x-forwarded-"):
@@ -65,6 +68,7 @@ class ResponseCache:
             scope["path"],
             scope.get("query_string", b""),
             accept,
+            encoding,
             b"" if public_base else host,
             forwarded if trust_proxy and not public_base else b"",
         )

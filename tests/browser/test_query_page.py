@@ -62,12 +62,13 @@ def test_example_query_shows_the_lead_organizations(page, server, shoot):
     assert "org:role <https://w3id.org/dhs-ai-kg/id/role/lead>" in shown
     # A download link for each SPARQL results format, each answering that format.
     links = page.locator("#downloads a")
-    expect(links).to_have_count(4)
-    assert [links.nth(i).get_attribute("data-format") for i in range(4)] == [
+    expect(links).to_have_count(5)
+    assert [links.nth(i).get_attribute("data-format") for i in range(5)] == [
         "json",
         "xml",
         "csv",
         "tsv",
+        "spreadsheet",  # for spreadsheet software (test_spreadsheet.py)
     ]
     types = {
         "json": "application/sparql-results+json",

@@ -78,6 +78,7 @@
       extraKeys: { "Ctrl-Enter": runKey, "Cmd-Enter": runKey },
     });
     editor.on("change", forgetStaleParameters);
+    leaveWithEscTab(editor, holder);
   } else {
     textarea.addEventListener("input", forgetStaleParameters);
     textarea.addEventListener("keydown", function (event) {
@@ -86,6 +87,26 @@
         run();
       }
     });
+  }
+
+  // ---- keyboard: Esc then Tab (or Shift+Tab) leaves the editor (issue 9) ----------------------
+  // Tab indents inside the editor; after Esc the next Tab is the browser's again (the page
+  // says so under the editor). The editor's scroll box is focusable for axe's
+  // scrollable-region rule: after Esc, Tab reaches it and the arrow keys scroll it.
+  function leaveWithEscTab(cm, box) {
+    var escaped = false;
+    cm.on("keydown", function (_cm, event) {
+      if (event.key === "Escape") { escaped = true; return; }
+      // codemirrorIgnore: CodeMirror leaves the key to the browser, which moves the focus.
+      if (event.key === "Tab" && escaped) { event.codemirrorIgnore = true; escaped = false; return; }
+      if (event.key !== "Shift") escaped = false;
+    });
+    cm.on("blur", function () { escaped = false; });
+    var scroller = box.querySelector(".CodeMirror-scroll");
+    if (scroller) {
+      scroller.setAttribute("tabindex", "0");
+      scroller.setAttribute("aria-label", "The query text, scrollable");
+    }
   }
 
   function getText() { return editor ? editor.getValue() : textarea.value; }
@@ -407,6 +428,17 @@
       a.setAttribute("download", "");
       downloadsEl.appendChild(a);
     });
+    // A SELECT's rows for spreadsheet software (server: spreadsheet.py); not for ASK.
+    if (kind === "results" && !document.getElementById("ask-answer")) {
+      var sheet = document.createElement("a");
+      sheet.href = "/spreadsheet.csv?query=" + encodeURIComponent(text);
+      sheet.textContent = "Spreadsheet (CSV)";
+      sheet.title = "UTF-8 CSV for Excel, LibreOffice, Numbers";
+      sheet.dataset.format = "spreadsheet";
+      sheet.setAttribute("download", "");
+      downloadsEl.appendChild(document.createTextNode(" · "));
+      downloadsEl.appendChild(sheet);
+    }
     downloadsEl.hidden = false;
   }
 
