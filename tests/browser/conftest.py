@@ -49,9 +49,14 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """``dhs-ai-kg serve`` (the production server) on a free loopback port; its base URL."""
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``dhs-ai-kg serve`` (the production server) on a free loopback port; its base URL.
+
+    Its output goes to a file, never an undrained pipe: the access log of a few hundred
+    requests fills a pipe's buffer, and the server then blocks writing its log."""
     port = free_port()
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -61,7 +66,7 @@ def server() -> Iterator[str]:
             *("--host", "127.0.0.1"),
             *("--port", str(port)),
         ],
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -74,7 +79,7 @@ def server() -> Iterator[str]:
                         break
             except (ConnectionError, urllib.error.URLError):
                 if proc.poll() is not None:
-                    output = proc.stdout.read().decode() if proc.stdout else ""
+                    output = log_path.read_text(errors="replace")
                     pytest.fail(f"the server exited ({proc.returncode}):\n{output}")
                 time.sleep(0.1)
         else:
@@ -83,10 +88,11 @@ def server() -> Iterator[str]:
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.communicate(timeout=30)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.communicate()
+            proc.wait()
+        log.close()
 
 
 def _ensure_chromium() -> None:

@@ -44,11 +44,13 @@ class PageState:
 
 def _query(text: str) -> str:
     """The query page's path with ``text`` in its URL (the page runs it)."""
-    return "?" + urllib.parse.urlencode({"query": text})
+    return "query?" + urllib.parse.urlencode({"query": text})
 
 
 PAGES: list[PageState] = [
-    PageState("query-empty", "", "query-ready"),
+    PageState("landing", ""),
+    PageState("search", "search?q=surveillance"),
+    PageState("query-empty", "query", "query-ready"),
     PageState("query-select", _query(QUERIES["01-lead-organizations"].text), "query-done"),
     PageState(
         "query-construct",
