@@ -23,6 +23,7 @@ from .derived import (
     picture_path,
     resource_candidates,
 )
+from .entity_page import group_rows, labelled, lead_sentence
 from .errors import NoAcceptableFormat
 from .negotiation import choose
 from .release_page import SOURCE_SPACE, anchor_href, source_page, statement_row
@@ -50,6 +51,7 @@ QUOTES = internal_query("resource-quotes")
 LINKS = internal_query("resource-links")
 GROUNDING = internal_query("resource-grounding")
 ANNOTATION_SOURCE = internal_query("annotation-source")
+RELATIONS = internal_query("resource-relations")
 ONTOLOGY_HEADER = internal_query("ontology-header")
 ONTOLOGY_TERMS = internal_query("ontology-terms")
 
@@ -92,7 +94,7 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
         return None
     label = next((row[3] for row in summary if row[3] is not None), None)
     description = next((row[4] for row in summary if row[4] is not None), None)
-    types = [view(row[1], row[2]) for row in summary if row[1] is not None]
+    types = [labelled(str(row[1])) for row in summary if row[1] is not None]
     grounded = grounding(engine, iri)
     statements: list[tuple[TermView, TermView, dict[str, object] | None]] = []
     parts: dict[str, list[tuple[TermView, TermView]]] = {}
@@ -125,6 +127,15 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
             QUOTES.text, bound
         )
     ]
+    shown = str(label) if label is not None else view(URIRef(iri)).text
+    lead = lead_sentence(
+        shown,
+        [str(row[1]) for row in summary if row[1] is not None],
+        list(engine.query(RELATIONS.text, bound)),
+        statements,
+    )
+    statement_groups, provenance_groups = group_rows(statements)
+    incoming_groups, incoming_provenance = group_rows([(p, s, g) for s, p, g in incoming])
     links: dict[str, list[dict[str, TermView | None]]] = {}
     for _, _, dataset, prop, target, source in engine.query(LINKS.text, bound):
         links.setdefault(str(dataset), []).append(
@@ -136,7 +147,14 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
         )
     return {
         "iri": iri,
-        "label": str(label) if label is not None else view(URIRef(iri)).text,
+        "label": shown,
+        "named": label is not None,
+        "lead": lead,
+        "statement_groups": statement_groups,
+        "incoming_groups": incoming_groups,
+        "provenance_groups": provenance_groups,
+        "incoming_provenance": incoming_provenance,
+        "provenance_count": sum(len(g.values) for g in provenance_groups + incoming_provenance),
         "description": str(description) if description is not None else None,
         "types": types,
         "statements": statements,

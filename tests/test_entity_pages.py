@@ -1,0 +1,125 @@
+"""Entity pages for people (issue 9): a lead sentence from the data on every page, property
+labels instead of CURIEs, one row per property, provenance folded apart, relationships
+summarized where people look, and the page's triples embedded as JSON-LD."""
+
+from __future__ import annotations
+
+import pytest
+from dhs_ai_kg_server.entity_page import VOCABULARY_LABELS
+from htmlpage import Page
+from rdflib import RDF, Graph, URIRef
+from rdflib.namespace import DCTERMS, ORG, PROV, RDFS
+
+from dhs_ai_kg.loading import load_dataset, parse_turtle, union_graph
+from dhs_ai_kg.namespaces import BASE, DAK, KG
+from dhs_ai_kg.resources import ontology_file
+
+BROWSER = {"Accept": "text/html"}
+
+
+@pytest.fixture(scope="module")
+def union() -> Graph:
+    return union_graph(load_dataset())
+
+
+@pytest.fixture(scope="module")
+def labels() -> dict[URIRef, str]:
+    """Labels of classes and properties as the ontology and the vocabularies give them."""
+    found: dict[URIRef, str] = {}
+    for graph in (parse_turtle(VOCABULARY_LABELS), parse_turtle(ontology_file())):
+        for term, label in graph.subject_objects(RDFS.label):
+            found[term] = str(label)
+    return found
+
+
+def html(client, path: str) -> Page:
+    response = client.get(path, headers=BROWSER)
+    assert response.status_code == 200, path
+    return Page(response.get_data(as_text=True))
+
+
+def lead(page: Page) -> str:
+    [paragraph] = page.all("p", "lead")
+    return " ".join(paragraph.text.split())
+
+
+def test_every_class_and_property_the_data_uses_has_a_label(union, labels):
+    used = set(union.predicates()) | set(union.objects(None, RDF.type))
+    assert used and not sorted(str(t) for t in used if t not in labels)
+
+
+def test_every_resource_page_leads_with_its_label_and_a_class_label(client, union, labels):
+    ours = sorted({s for s in union.subjects() if str(s).startswith(str(KG)) and "#" not in str(s)})
+    assert len(ours) > 400
+    for subject in ours:
+        sentence = lead(html(client, "/" + str(subject)[len(BASE) :]))
+        classes = {labels[c] for c in union.objects(subject, RDF.type)}
+        assert any(f" is a {c}" in sentence or f" is an {c}" in sentence for c in classes), (
+            subject,
+            sentence,
+        )
+
+
+def test_the_coalition_page_says_who_led_it(client, union):
+    coalition = KG["org/coalition-omb-ai-comments"]
+    leads = {
+        str(union.value(union.value(m, ORG.member), RDFS.label))
+        for m in union.subjects(ORG.organization, coalition)
+        if union.value(m, ORG.role) == KG["role/lead"]
+    }
+    sentence = lead(html(client, "/id/org/coalition-omb-ai-comments"))
+    assert len(leads) == 5 and "it was led by" in sentence
+    assert all(name in sentence for name in leads), sentence
+
+
+def test_the_comments_page_says_what_it_recommends(client, union):
+    comments = KG["doc/coalition-comments-omb-ai-guidance"]
+    recommendations = {
+        str(union.value(r, RDFS.label))
+        for r in union.subjects(DCTERMS.isPartOf, comments)
+        if (r, RDF.type, DAK.Recommendation) in union
+    }
+    sentence = lead(html(client, "/id/doc/coalition-comments-omb-ai-guidance"))
+    assert len(recommendations) == 5 and "; it recommends " in sentence
+    assert all(text in sentence for text in recommendations)
+
+
+def test_mijente_leads_with_what_it_leads(client):
+    sentence = lead(html(client, "/id/org/mijente"))
+    assert sentence.startswith("Mijente is an organization; it led coalition of civil rights")
+    assert "; it leads #NoTechForICE" in sentence
+
+
+def test_a_statement_node_says_what_it_states(client, union):
+    node = next(iter(union.subjects(RDF.type, RDF.Statement)))
+    subject = union.value(node, RDF.subject)
+    sentence = lead(html(client, "/" + str(node)[len(BASE) :]))
+    assert "is a statement; it states that " in sentence
+    assert str(union.value(subject, RDFS.label)) in sentence
+
+
+def test_properties_show_their_labels_one_row_each_with_the_curie_aside(client, union, labels):
+    page = html(client, "/id/org/mijente")
+    statements = page.by_id("statements")
+    mijente = KG["org/mijente"]
+    own = {p for p in union.predicates(mijente) if p != PROV.wasDerivedFrom}  # folded apart
+    start, end = (page.elements.index(e) for e in (statements, page.by_id("incoming")))
+    rows = [e for e in page.elements[start:end] if e.tag == "tr"]
+    assert sorted(r.attrs["data-property"] for r in rows) == sorted(str(p) for p in own)
+    shown = {" ".join(e.text.split()) for e in page.all("span", "property-label")}
+    assert labels[DAK.leads] in shown and labels[ORG.Organization] not in {"org:Organization"}
+    assert "dak:leads" in {e.text for e in page.all("code", "curie")}
+    values = page.all("li", "value")
+    assert len(values) >= sum(1 for _ in union.predicate_objects(mijente))
+
+
+def test_provenance_rows_are_folded_apart_on_the_press_release_page(client, union):
+    page = html(client, "/id/doc/press-release-2023-12-05")
+    release = KG["doc/press-release-2023-12-05"]
+    pointing = sum(1 for _ in union.subjects(RDF.subject, release))
+    assert pointing > 5
+    [details] = page.all("details", "provenance")
+    assert "open" not in details.attrs
+    assert "rdf:subject" in details.text
+    assert "rdf:subject" not in page.by_id("incoming").text
+    assert "rdf:subject" not in page.by_id("statements").text
