@@ -4,15 +4,18 @@ summarized where people look, and the page's triples embedded as JSON-LD."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from dhs_ai_kg_server.entity_page import VOCABULARY_LABELS
+from dhs_ai_kg_server.entity_page import VOCABULARY_LABELS, embedded_jsonld
 from htmlpage import Page
-from rdflib import RDF, Graph, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, ORG, PROV, RDFS
 
 from dhs_ai_kg.loading import load_dataset, parse_turtle, union_graph
 from dhs_ai_kg.namespaces import BASE, DAK, KG
-from dhs_ai_kg.resources import ontology_file
+from dhs_ai_kg.resources import context_file, ontology_file
 
 BROWSER = {"Accept": "text/html"}
 
@@ -123,3 +126,45 @@ def test_provenance_rows_are_folded_apart_on_the_press_release_page(client, unio
     assert "rdf:subject" in details.text
     assert "rdf:subject" not in page.by_id("incoming").text
     assert "rdf:subject" not in page.by_id("statements").text
+
+
+# --- embedded JSON-LD -----------------------------------------------------------------------
+
+
+def embedded(page_text: str) -> dict:
+    """The page's one ``<script type="application/ld+json">``, parsed."""
+    page = Page(page_text)
+    [script] = [e for e in page.all("script") if e.attrs.get("type") == "application/ld+json"]
+    return json.loads(script.text)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/org/mijente",
+        "/id/doc/press-release-2023-12-05",
+        "/id/annotation/headline",
+        "/id/statistic/mixed-status-families",
+    ],
+)
+def test_the_embedded_jsonld_states_exactly_what_the_resource_states(client, union, path):
+    document = embedded(client.get(path, headers=BROWSER).get_data(as_text=True))
+    assert document["@context"] == "http://localhost/context.jsonld"
+    document["@context"] = json.loads(context_file().read_text(encoding="utf-8"))["@context"]
+    got = Graph().parse(data=json.dumps(document), format="json-ld")
+    iri = BASE + path[1:]
+    expected = Graph()
+    for s, p, o in union:
+        if str(s) == iri or str(s).startswith(iri + "#"):
+            expected.add((s, p, o))
+    assert len(expected) > 3
+    assert isomorphic(got, expected), sorted(set(got) ^ set(expected))
+
+
+def test_embedded_jsonld_cannot_close_its_script_element():
+    graph = Graph()
+    subject = URIRef(f"{BASE}id/x")
+    graph.add((subject, RDFS.label, Literal("</script><script>alert(1)</script> & more")))
+    text = embedded_jsonld(graph, str(subject), None, "/context.jsonld")
+    assert not {"<", ">", "&"} & set(text)
+    assert str(graph.value(subject, RDFS.label)) in json.dumps(json.loads(text), ensure_ascii=False)

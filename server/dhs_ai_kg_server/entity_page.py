@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import RDFS, Literal, URIRef
+from rdflib import RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from dhs_ai_kg.loading import parse_turtle
@@ -27,6 +27,7 @@ __all__ = [
     "Clause",
     "Lead",
     "PropertyGroup",
+    "embedded_jsonld",
     "group_rows",
     "lead_sentence",
     "lead_templates",
@@ -179,6 +180,23 @@ def lead_sentence(
         form = _form(form_template, by_property)
         return Lead(label, _article(cls.text) if cls else "", cls, [], form)
     return Lead(label, _article(cls.text) if cls else "", cls, clauses)
+
+
+def embedded_jsonld(
+    graph: Graph, iri: str, context: dict[str, object] | None, context_url: str
+) -> str:
+    """What ``iri`` and its parts (``iri#…``) state in ``graph``, as JSON-LD compacted with
+    ``context`` and pointing to it at ``context_url``; safe inside ``<script>`` (no ``<``,
+    ``>``, ``&``)."""
+    own = Graph()
+    for subject, prop, value in graph:
+        if str(subject) == iri or str(subject).startswith(iri + "#"):
+            own.add((subject, prop, value))
+    document = json.loads(own.serialize(format="json-ld", context=context, auto_compact=True))
+    if context is not None:
+        document["@context"] = context_url
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 @dataclass

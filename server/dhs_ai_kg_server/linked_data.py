@@ -11,6 +11,7 @@ from rdflib import OWL, Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from dhs_ai_kg.engine import GRAPH_FORMATS, Engine, OutputFormat
+from dhs_ai_kg.export import jsonld_context as context_of
 from dhs_ai_kg.namespaces import BASE, ONTOLOGY
 from dhs_ai_kg.resources import context_file, resource_dir
 
@@ -23,7 +24,7 @@ from .derived import (
     picture_path,
     resource_candidates,
 )
-from .entity_page import group_rows, labelled, lead_sentence
+from .entity_page import embedded_jsonld, group_rows, labelled, lead_sentence
 from .errors import NoAcceptableFormat
 from .negotiation import choose
 from .release_page import SOURCE_SPACE, anchor_href, source_page, statement_row
@@ -37,6 +38,7 @@ from .web import (
     html_response,
     negotiate,
     not_found,
+    public_url,
     rdf_response,
     split_suffix,
 )
@@ -195,7 +197,18 @@ def resource(rest: str) -> Response:
         page = resource_page(engine, iri)
         if page is None:
             return not_found(iri, resource_candidates())
-        body = render_template("resource.html", alternates=alternates(path), **page)
+        described = Graph().parse(
+            data=engine.query(DESCRIBE.text, {"resource": URIRef(iri)}).serialize("ntriples"),
+            format="nt",
+        )
+        context_path = context_file(state().resources)
+        context = context_of(context_path) if context_path.is_file() else None
+        body = render_template(
+            "resource.html",
+            alternates=alternates(path),
+            jsonld=embedded_jsonld(described, iri, context, public_url("/context.jsonld")),
+            **page,
+        )
         return html_response(body, path)
     result = engine.query(DESCRIBE.text, {"resource": URIRef(iri)})
     if not any(True for _ in result):

@@ -1,0 +1,54 @@
+"""Entity pages in Chromium at desktop (1366 px) and phone (390 px) widths: the lead sentence
+shows first, provenance stays folded until asked for, the embedded JSON-LD parses, nothing
+is wider than the screen, and no request leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import only_loopback
+
+PAGES = {
+    "press-release": "id/doc/press-release-2023-12-05",
+    "coalition": "id/org/coalition-omb-ai-comments",
+    "comments": "id/doc/coalition-comments-omb-ai-guidance",
+    "mijente": "id/org/mijente",
+    "statement": "id/statement/0477f8191b2a",
+    "annotation": "id/annotation/headline",
+}
+WIDTHS = {"desktop": 1366, "phone": 390}
+
+
+@pytest.mark.parametrize("width_name", sorted(WIDTHS))
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_entity_page_reads_first_and_fits_the_screen(page, server, shoot, name, width_name):
+    width = WIDTHS[width_name]
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(server + PAGES[name])
+    lead = page.locator("p.lead")
+    assert lead.is_visible()
+    box = lead.bounding_box()
+    assert box is not None and box["y"] < 900, "the lead sentence is on the first screen"
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= width, f"{name} is {overflow} px wide at {width} px"
+    data = page.evaluate(
+        "JSON.parse(document.querySelector('script[type=\"application/ld+json\"]').textContent)"
+    )
+    nodes = data.get("@graph", [data])  # a resource with parts (#target) is a @graph
+    assert any(node["@id"].endswith(PAGES[name]) for node in nodes)
+    provenance = page.locator("details.provenance")
+    if provenance.count():
+        assert not provenance.evaluate("d => d.open")
+    shoot(page, f"entity-{name}-{width}")
+    only_loopback(page, server)
+
+
+def test_the_provenance_section_opens_on_request(page, server):
+    page.goto(server + PAGES["press-release"])
+    rows = page.locator("details.provenance tr.property")
+    assert rows.count() > 0 and not rows.first.is_visible()
+    page.locator("details.provenance summary").click()
+    assert rows.first.is_visible()
+    assert json.loads(page.locator("script[type='application/ld+json']").text_content())
+    only_loopback(page, server)
