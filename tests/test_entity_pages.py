@@ -11,10 +11,10 @@ from dhs_ai_kg_server.entity_page import VOCABULARY_LABELS, embedded_jsonld
 from htmlpage import Page
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCTERMS, ORG, PROV, RDFS
+from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDFS
 
 from dhs_ai_kg.loading import load_dataset, parse_turtle, union_graph
-from dhs_ai_kg.namespaces import BASE, DAK, KG
+from dhs_ai_kg.namespaces import BASE, DAK, KG, OA, ONTOLOGY
 from dhs_ai_kg.resources import context_file, ontology_file
 
 BROWSER = {"Accept": "text/html"}
@@ -168,3 +168,65 @@ def test_embedded_jsonld_cannot_close_its_script_element():
     text = embedded_jsonld(graph, str(subject), None, "/context.jsonld")
     assert not {"<", ">", "&"} & set(text)
     assert str(graph.value(subject, RDFS.label)) in json.dumps(json.loads(text), ensure_ascii=False)
+
+
+# --- /id/ for readers -------------------------------------------------------------------------
+
+
+def section_links(page: Page, element_id: str) -> set[str]:
+    """The resource pages (``/id/…``) linked from the element ``element_id``."""
+    return {link for link in page.by_id(element_id).links if link.startswith("/id/")}
+
+
+def test_the_index_groups_resources_for_readers_with_provenance_apart(client, union):
+    page = html(client, "/id/")
+    ours = {
+        "/" + str(s)[len(BASE) :]
+        for s in union.subjects()
+        if str(s).startswith(str(KG)) and "#" not in str(s)
+    }
+    groups = ["people", "documents", "recommendations", "statistics", "plans", "populations"]
+    reader = {g: section_links(page, g) for g in [*groups, "concepts"]}
+    provenance = section_links(page, "provenance")
+    seen = [link for links in reader.values() for link in links] + sorted(provenance)
+    assert sorted(seen) == sorted(ours)  # each resource once, none left over
+    kinds = {"people": ORG.Organization, "documents": DAK.PressRelease}
+    for group, cls in kinds.items():
+        assert {"/" + str(s)[len(BASE) :] for s in union.subjects(RDF.type, cls)} <= reader[group]
+    assert {
+        "/" + str(s)[len(BASE) :]
+        for cls in (RDF.Statement, OA.Annotation)
+        for s in union.subjects(RDF.type, cls)
+        if str(s).startswith(str(KG))
+    } == provenance
+    assert [e.tag for e in page.elements if e.attrs.get("id") == "statements-list"] == ["details"]
+
+
+# --- /ontology ------------------------------------------------------------------------------
+
+
+def test_each_class_says_where_it_is_domain_or_range_and_how_many_instances_it_has(client, union):
+    page = html(client, "/ontology")
+    ontology = parse_turtle(ontology_file())
+    classes = sorted(
+        s for s in ontology.subjects(RDF.type, OWL.Class) if str(s).startswith(ONTOLOGY + "#")
+    )
+    assert len(classes) > 10
+    for cls in classes:
+        section = page.by_id(str(cls).split("#", 1)[1])
+        for relation, css in ((RDFS.domain, "in-domain-of"), (RDFS.range, "in-range-of")):
+            expected = {"#" + str(p).split("#", 1)[1] for p in ontology.subjects(relation, cls)}
+            shown = [e for e in _elements_of(page, section) if e.attrs.get("class") == css]
+            assert set(shown[0].links if shown else []) == expected, (cls, relation)
+        [count] = [e for e in _elements_of(page, section) if e.attrs.get("class") == "instances"]
+        assert int(count.text) == len(set(union.subjects(RDF.type, cls))), cls
+
+
+def _elements_of(page: Page, section) -> list:
+    """The elements inside ``section`` (it is a <section>: up to the next one)."""
+    start = next(i for i, e in enumerate(page.elements) if e is section)
+    end = next(
+        (i for i, e in enumerate(page.elements) if i > start and e.tag == "section"),
+        len(page.elements),
+    )
+    return page.elements[start:end]

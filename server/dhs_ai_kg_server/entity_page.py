@@ -17,7 +17,7 @@ from rdflib.term import Node
 from dhs_ai_kg.loading import parse_turtle
 from dhs_ai_kg.resources import ontology_file
 
-from .derived import ontology_graph
+from .derived import Resource, ontology_graph
 from .state import state
 from .terms import TermView, curie, view
 
@@ -29,6 +29,7 @@ __all__ = [
     "PropertyGroup",
     "embedded_jsonld",
     "group_rows",
+    "index_groups",
     "lead_sentence",
     "lead_templates",
     "short",
@@ -37,6 +38,7 @@ __all__ = [
 
 DATA = Path(__file__).parent / "data"
 LEAD_SENTENCES = DATA / "lead-sentences.json"
+INDEX_GROUPS = DATA / "index-groups.json"
 VOCABULARY_LABELS = DATA / "vocabulary-labels.ttl"
 #: How many values a clause of the lead sentence names before "and N more".
 CLAUSE_VALUES = 6
@@ -222,3 +224,44 @@ def group_rows(
     main = [g for g in groups.values() if g.curie not in provenance]
     folded = [g for g in groups.values() if g.curie in provenance]
     return main, folded
+
+
+@dataclass
+class IndexGroup:
+    """A group of ``/id/``: its anchor, title and members as (resource, class views)."""
+
+    id: str
+    title: str
+    members: list[tuple[Resource, list[TermView]]] = field(default_factory=list)
+
+
+def index_groups(
+    resources: Sequence[Resource],
+) -> tuple[list[IndexGroup], list[IndexGroup], IndexGroup]:
+    """``resources`` in the groups of ``data/index-groups.json``: (the reader groups, the
+    provenance groups, the rest), each group's members sorted by label."""
+    config = state().cached(
+        "index-groups", lambda: json.loads(INDEX_GROUPS.read_text(encoding="utf-8"))
+    )
+    reader = [IndexGroup(g["id"], g["title"]) for g in config["reader"]]
+    provenance = [IndexGroup(g["id"], g["title"]) for g in config["provenance"]]
+    other = IndexGroup("other", "Other")
+    rules = list(zip(config["reader"] + config["provenance"], reader + provenance, strict=True))
+    for resource in resources:
+        classes = {short(c) for c in resource.classes}
+        target = next(
+            (
+                group
+                for rule, group in rules
+                if classes & set(rule["classes"])
+                and resource.path.startswith(rule.get("under", ""))
+            ),
+            other,
+        )
+        views: dict[str, TermView] = {}  # org:, foaf: and schema:Organization read alike
+        for cls in resource.classes:
+            views.setdefault(labelled(cls).text, labelled(cls))
+        target.members.append((resource, list(views.values())))
+    for group in [*reader, *provenance, other]:
+        group.members.sort(key=lambda m: ((m[0].label or m[0].path).lower(), m[0].path))
+    return reader, provenance, other

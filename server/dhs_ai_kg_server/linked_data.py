@@ -16,7 +16,6 @@ from dhs_ai_kg.namespaces import BASE, ONTOLOGY
 from dhs_ai_kg.resources import context_file, resource_dir
 
 from .derived import (
-    Resource,
     current_dumps,
     internal_query,
     ontology_graph,
@@ -24,7 +23,7 @@ from .derived import (
     picture_path,
     resource_candidates,
 )
-from .entity_page import embedded_jsonld, group_rows, labelled, lead_sentence
+from .entity_page import embedded_jsonld, group_rows, index_groups, labelled, lead_sentence
 from .errors import NoAcceptableFormat
 from .negotiation import choose
 from .release_page import SOURCE_SPACE, anchor_href, source_page, statement_row
@@ -56,6 +55,7 @@ ANNOTATION_SOURCE = internal_query("annotation-source")
 RELATIONS = internal_query("resource-relations")
 ONTOLOGY_HEADER = internal_query("ontology-header")
 ONTOLOGY_TERMS = internal_query("ontology-terms")
+CLASS_INSTANCES = internal_query("class-instances")
 
 _ONTOLOGY_PAGE = "ontology-page"
 
@@ -171,15 +171,14 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
 
 @bp.get("/id/")
 def index() -> Response:
-    """The index of our resources, grouped by class."""
-    groups: dict[str, list[Resource]] = {}
-    for resource in our_resources():
-        for cls in resource.classes or ("",):
-            groups.setdefault(cls, []).append(resource)
-    ordered = sorted(groups.items(), key=lambda item: (item[0] == "", curie(item[0])))
+    """The index of our resources for readers: by kind (``data/index-groups.json``), with the
+    provenance nodes (annotations, statement nodes, citations) apart."""
+    reader, provenance, other = index_groups(our_resources())
     body = render_template(
         "resource_index.html",
-        groups=[(view(URIRef(c)) if c else None, members) for c, members in ordered],
+        reader=reader,
+        provenance=provenance,
+        other=other,
         total=len(our_resources()),
     )
     return Response(body, 200, content_type="text/html; charset=utf-8")
@@ -223,8 +222,22 @@ def _fragment(iri: str) -> str:
     return iri.split("#", 1)[1] if "#" in iri else iri
 
 
-def ontology_page(graph: Graph) -> dict[str, object]:
-    """What the ontology documentation shows: its header, classes and properties."""
+def _add_inverses(terms: dict[str, dict[str, object]], instances: dict[str, int]) -> None:
+    """Give each class of ``terms`` the properties whose domain (``in_domain_of``) or range
+    (``in_range_of``) it is, and its number of ``instances``."""
+    for term_iri, entry in terms.items():
+        relations: dict[str, list[TermView]] = entry["relations"]  # type: ignore[assignment]
+        for relation, inverse in (("rdfs:domain", "in_domain_of"), ("rdfs:range", "in_range_of")):
+            for cls in relations.get(relation, []):
+                if cls.value in terms:
+                    listed = terms[cls.value].setdefault(inverse, [])
+                    listed.append(view(URIRef(term_iri)))  # type: ignore[attr-defined]
+        entry["instances"] = instances.get(term_iri, 0)
+
+
+def ontology_page(graph: Graph, instances: dict[str, int] | None = None) -> dict[str, object]:
+    """What the ontology documentation shows: its header, classes (with their ``instances``
+    in the data, and the properties whose domain or range they are) and properties."""
     dataset = Dataset()
     target = dataset.graph(URIRef(ONTOLOGY))
     for triple in graph:
@@ -265,9 +278,18 @@ def ontology_page(graph: Graph) -> dict[str, object]:
                 if parent.value in terms:
                     subterms: list[TermView] = terms[parent.value]["subterms"]  # type: ignore[assignment]
                     subterms.append(view(URIRef(iri)))
+    _add_inverses(terms, instances or {})
     classes = [t for t in terms.values() if t["kind"] == "owl:Class"]
     properties = [t for t in terms.values() if t["kind"] != "owl:Class"]
     return {"header": header, "classes": classes, "properties": properties}
+
+
+def class_instances(engine: Engine) -> dict[str, int]:
+    """How many resources of the data each class (IRI) types."""
+    rows = engine.query(CLASS_INSTANCES.text)
+    return {
+        str(cls): int(str(count)) for cls, count in rows if cls is not None and count is not None
+    }
 
 
 @bp.get("/ontology")
@@ -280,7 +302,9 @@ def ontology(suffix: str = "") -> Response:
         body = state().cached(
             _ONTOLOGY_PAGE,
             lambda: render_template(
-                "ontology.html", alternates=alternates("/ontology"), **ontology_page(graph)
+                "ontology.html",
+                alternates=alternates("/ontology"),
+                **ontology_page(graph, class_instances(state().engine)),
             ),
         )
         return html_response(body, "/ontology")

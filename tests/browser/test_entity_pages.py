@@ -52,3 +52,35 @@ def test_the_provenance_section_opens_on_request(page, server):
     assert rows.first.is_visible()
     assert json.loads(page.locator("script[type='application/ld+json']").text_content())
     only_loopback(page, server)
+
+
+@pytest.mark.parametrize("width_name", sorted(WIDTHS))
+@pytest.mark.parametrize("name,path", [("index", "id/"), ("ontology", "ontology")])
+def test_index_and_ontology_fit_the_screen(page, server, shoot, name, path, width_name):
+    width = WIDTHS[width_name]
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(server + path)
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= width, f"{name} is {overflow} px wide at {width} px"
+    shoot(page, f"{name}-{width}")
+    only_loopback(page, server)
+
+
+def test_the_ontology_contents_stay_in_view_while_reading(page, server):
+    page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
+    page.goto(server + "ontology#properties")
+    toc = page.locator("nav.ontology-toc")
+    box = toc.bounding_box()
+    assert page.evaluate("window.scrollY") > 1000, "the page scrolled to the properties"
+    assert box is not None and -1 <= box["y"] < 900, "the contents list is on screen"
+    page.locator("nav.ontology-toc a[href='#Recommendation']").click()
+    assert page.locator("#Recommendation").is_visible()
+    only_loopback(page, server)
+
+
+def test_the_index_keeps_provenance_folded(page, server):
+    page.goto(server + "id/")
+    statements = page.locator("#statements-list")
+    assert not statements.evaluate("d => d.open")
+    assert page.locator("#people a[href='/id/org/mijente']").is_visible()
+    only_loopback(page, server)
