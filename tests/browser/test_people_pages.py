@@ -84,3 +84,32 @@ def test_the_index_keeps_provenance_folded(page, server):
     assert not statements.evaluate("d => d.open")
     assert page.locator("#people a[href='/id/org/mijente']").is_visible()
     only_loopback(page, server)
+
+
+LANDINGS = {
+    "dumps": "dumps/",
+    "not-found": "no/such/page",
+    "query-form": "queries/14-describe-organization",
+}
+
+
+@pytest.mark.parametrize("width_name", sorted(WIDTHS))
+@pytest.mark.parametrize("name", sorted(LANDINGS))
+def test_pages_a_browser_lands_on_have_the_header_and_fit(page, server, shoot, name, width_name):
+    width = WIDTHS[width_name]
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(server + LANDINGS[name])
+    assert page.locator("header.site a[href='/sparql']").is_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= width, f"{name} is {overflow} px wide at {width} px"
+    shoot(page, f"landing-{name}-{width}")
+    only_loopback(page, server)
+
+
+def test_the_query_form_answers_when_filled_in(page, server):
+    page.goto(server + LANDINGS["query-form"])
+    page.locator("#param-org").fill("kg:org/mijente")
+    page.get_by_role("button", name="Answer").click()
+    page.wait_for_url("**/queries/14-describe-organization?org=*")
+    assert "Mijente" in page.locator("main").inner_text()
+    only_loopback(page, server)
