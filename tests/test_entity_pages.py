@@ -93,12 +93,16 @@ def test_mijente_leads_with_what_it_leads(client):
     assert "; it leads #NoTechForICE" in sentence
 
 
-def test_a_statement_node_says_what_it_states(client, union):
-    node = next(iter(union.subjects(RDF.type, RDF.Statement)))
-    subject = union.value(node, RDF.subject)
-    sentence = lead(html(client, "/" + str(node)[len(BASE) :]))
-    assert "is a statement; it states that " in sentence
-    assert str(union.value(subject, RDFS.label)) in sentence
+def test_a_statement_node_says_what_it_states(client, union, labels):
+    nodes = sorted(union.subjects(RDF.type, RDF.Statement))
+    assert len(nodes) > 200
+    for node in nodes[::10]:  # every tenth, in a fixed order
+        subject, predicate = union.value(node, RDF.subject), union.value(node, RDF.predicate)
+        sentence = lead(html(client, "/" + str(node)[len(BASE) :]))
+        assert "is a statement; it states that " in sentence, node
+        named = union.value(subject, RDFS.label)
+        assert str(named if named is not None else subject) in sentence, (node, sentence)
+        assert labels[predicate] in sentence, (node, sentence)
 
 
 def test_properties_show_their_labels_one_row_each_with_the_curie_aside(client, union, labels):
