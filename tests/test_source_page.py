@@ -180,7 +180,7 @@ def test_a_statement_body_links_to_its_row_on_the_subjects_page(fixture_client):
     assert "/id/org/alpha#statement-a3048eb16040" in note.links
     assert "/id/org/alpha" in note.links and "/id/campaign/beta" in note.links
     row = html(fixture_client, "/id/org/alpha")
-    assert [e.tag for e in row.elements if e.attrs.get("id") == "statement-a3048eb16040"] == ["tr"]
+    assert [e.tag for e in row.elements if e.attrs.get("id") == "statement-a3048eb16040"] == ["li"]
 
 
 def test_nesting_keeps_pieces_balanced_and_each_span_whole():

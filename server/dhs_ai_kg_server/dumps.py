@@ -12,19 +12,32 @@ bytes' size and checksum.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
+from dhs_ai_kg.engine import OutputFormat
+
 from .derived import current_dumps
+from .negotiation import prefers_html
 
 bp = Blueprint("dumps", __name__)
 
 
+#: What ``/dumps/`` is negotiated between: JSON for programs (first: ``*/*``), a page.
+LISTING_JSON = OutputFormat("json", "results", ("application/json",), ".json", "JSON")
+
+
 @bp.get("/dumps/")
 def listing() -> Response:
-    """The dumps as JSON: file name, graph (or union), media type, size, SHA-256 and URL."""
-    return jsonify(
+    """The dumps as JSON (file name, graph or union, media type, size, SHA-256, URL), or as a
+    page for browsers."""
+    if prefers_html(request.headers.get("Accept"), {"json": LISTING_JSON}):
+        body = render_template("dumps.html", dumps=list(current_dumps().values()))
+        response = Response(body, 200, content_type="text/html; charset=utf-8")
+        response.vary.add("Accept")
+        return response
+    response = jsonify(
         [
             {
                 "filename": d.filename,
@@ -38,6 +51,8 @@ def listing() -> Response:
             for d in current_dumps().values()
         ]
     )
+    response.vary.add("Accept")
+    return response
 
 
 @bp.get("/dumps/<filename>")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException, NotAcceptable
 
 from dhs_ai_kg.engine import (
     OutboundRefused,
+    OutputFormat,
     QueryBindingError,
     QueryError,
     QueryRefused,
@@ -29,6 +30,7 @@ from dhs_ai_kg.named_queries import NamedQueryError
 from dhs_ai_kg.pictures import PictureError
 
 from .access import new_request_id
+from .negotiation import prefers_html
 
 log = logging.getLogger("dhs_ai_kg_server")
 
@@ -99,17 +101,38 @@ def register(app: Flask) -> None:
         return response
 
 
+#: What an error is negotiated between: plain text for programs (``*/*``), a page for browsers.
+PLAIN_TEXT = OutputFormat("text", "graph", ("text/plain",), ".txt", "Text")
+#: The statuses a browser gets as a page (a 406 stays text: it lists the types we do serve),
+#: with the page's title.
+TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}
+
+
+def page_or_text(message: str, status: int) -> Response:
+    """An error: a page with the site's header for browsers (``Accept`` prefers HTML), else
+    ``message`` as plain text."""
+    if status not in TITLES or not prefers_html(request.headers.get("Accept"), {"t": PLAIN_TEXT}):
+        return text_response(message, status)
+    title = TITLES[status]
+    body = render_template("error.html", status=status, title=title, message=message)
+    response = Response(body, status, content_type="text/html; charset=utf-8")
+    response.vary.add("Accept")
+    return response
+
+
 def _typed(status: int) -> Callable[[Exception], Response]:
     """A handler answering the exception's message with ``status``."""
 
     def handle(exc: Exception) -> Response:
-        return text_response(str(exc), status)
+        return page_or_text(str(exc), status)
 
     return handle
 
 
 def _http(exc: HTTPException) -> Response:
-    response = text_response(f"{exc.code} {exc.name}: {exc.description}", exc.code or 500)
+    status = exc.code or 500
+    message = f"{exc.code} {exc.name}: {exc.description}"
+    response = page_or_text(message, status)
     for key, value in exc.get_headers():
         if key.lower() != "content-type":
             response.headers[key] = value

@@ -11,11 +11,11 @@ from rdflib import OWL, Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from dhs_ai_kg.engine import GRAPH_FORMATS, Engine, OutputFormat
+from dhs_ai_kg.export import jsonld_context as context_of
 from dhs_ai_kg.namespaces import BASE, ONTOLOGY
 from dhs_ai_kg.resources import context_file, resource_dir
 
 from .derived import (
-    Resource,
     current_dumps,
     internal_query,
     ontology_graph,
@@ -23,6 +23,7 @@ from .derived import (
     picture_path,
     resource_candidates,
 )
+from .entity_page import embedded_jsonld, group_rows, index_groups, labelled, lead_sentence
 from .errors import NoAcceptableFormat
 from .negotiation import choose
 from .release_page import SOURCE_SPACE, anchor_href, source_page, statement_row
@@ -36,6 +37,7 @@ from .web import (
     html_response,
     negotiate,
     not_found,
+    public_url,
     rdf_response,
     split_suffix,
 )
@@ -50,8 +52,10 @@ QUOTES = internal_query("resource-quotes")
 LINKS = internal_query("resource-links")
 GROUNDING = internal_query("resource-grounding")
 ANNOTATION_SOURCE = internal_query("annotation-source")
+RELATIONS = internal_query("resource-relations")
 ONTOLOGY_HEADER = internal_query("ontology-header")
 ONTOLOGY_TERMS = internal_query("ontology-terms")
+CLASS_INSTANCES = internal_query("class-instances")
 
 _ONTOLOGY_PAGE = "ontology-page"
 
@@ -92,7 +96,7 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
         return None
     label = next((row[3] for row in summary if row[3] is not None), None)
     description = next((row[4] for row in summary if row[4] is not None), None)
-    types = [view(row[1], row[2]) for row in summary if row[1] is not None]
+    types = [labelled(str(row[1])) for row in summary if row[1] is not None]
     grounded = grounding(engine, iri)
     statements: list[tuple[TermView, TermView, dict[str, object] | None]] = []
     parts: dict[str, list[tuple[TermView, TermView]]] = {}
@@ -125,6 +129,15 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
             QUOTES.text, bound
         )
     ]
+    shown = str(label) if label is not None else view(URIRef(iri)).text
+    lead = lead_sentence(
+        shown,
+        [str(row[1]) for row in summary if row[1] is not None],
+        list(engine.query(RELATIONS.text, bound)),
+        statements,
+    )
+    statement_groups, provenance_groups = group_rows(statements)
+    incoming_groups, incoming_provenance = group_rows([(p, s, g) for s, p, g in incoming])
     links: dict[str, list[dict[str, TermView | None]]] = {}
     for _, _, dataset, prop, target, source in engine.query(LINKS.text, bound):
         links.setdefault(str(dataset), []).append(
@@ -136,7 +149,14 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
         )
     return {
         "iri": iri,
-        "label": str(label) if label is not None else view(URIRef(iri)).text,
+        "label": shown,
+        "named": label is not None,
+        "lead": lead,
+        "statement_groups": statement_groups,
+        "incoming_groups": incoming_groups,
+        "provenance_groups": provenance_groups,
+        "incoming_provenance": incoming_provenance,
+        "provenance_count": sum(len(g.values) for g in provenance_groups + incoming_provenance),
         "description": str(description) if description is not None else None,
         "types": types,
         "statements": statements,
@@ -151,15 +171,14 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
 
 @bp.get("/id/")
 def index() -> Response:
-    """The index of our resources, grouped by class."""
-    groups: dict[str, list[Resource]] = {}
-    for resource in our_resources():
-        for cls in resource.classes or ("",):
-            groups.setdefault(cls, []).append(resource)
-    ordered = sorted(groups.items(), key=lambda item: (item[0] == "", curie(item[0])))
+    """The index of our resources for readers: by kind (``data/index-groups.json``), with the
+    provenance nodes (annotations, statement nodes, citations) apart."""
+    reader, provenance, other = index_groups(our_resources())
     body = render_template(
         "resource_index.html",
-        groups=[(view(URIRef(c)) if c else None, members) for c, members in ordered],
+        reader=reader,
+        provenance=provenance,
+        other=other,
         total=len(our_resources()),
     )
     return Response(body, 200, content_type="text/html; charset=utf-8")
@@ -177,7 +196,18 @@ def resource(rest: str) -> Response:
         page = resource_page(engine, iri)
         if page is None:
             return not_found(iri, resource_candidates())
-        body = render_template("resource.html", alternates=alternates(path), **page)
+        described = Graph().parse(
+            data=engine.query(DESCRIBE.text, {"resource": URIRef(iri)}).serialize("ntriples"),
+            format="nt",
+        )
+        context_path = context_file(state().resources)
+        context = context_of(context_path) if context_path.is_file() else None
+        body = render_template(
+            "resource.html",
+            alternates=alternates(path),
+            jsonld=embedded_jsonld(described, iri, context, public_url("/context.jsonld")),
+            **page,
+        )
         return html_response(body, path)
     result = engine.query(DESCRIBE.text, {"resource": URIRef(iri)})
     if not any(True for _ in result):
@@ -192,8 +222,22 @@ def _fragment(iri: str) -> str:
     return iri.split("#", 1)[1] if "#" in iri else iri
 
 
-def ontology_page(graph: Graph) -> dict[str, object]:
-    """What the ontology documentation shows: its header, classes and properties."""
+def _add_inverses(terms: dict[str, dict[str, object]], instances: dict[str, int]) -> None:
+    """Give each class of ``terms`` the properties whose domain (``in_domain_of``) or range
+    (``in_range_of``) it is, and its number of ``instances``."""
+    for term_iri, entry in terms.items():
+        relations: dict[str, list[TermView]] = entry["relations"]  # type: ignore[assignment]
+        for relation, inverse in (("rdfs:domain", "in_domain_of"), ("rdfs:range", "in_range_of")):
+            for cls in relations.get(relation, []):
+                if cls.value in terms:
+                    listed = terms[cls.value].setdefault(inverse, [])
+                    listed.append(view(URIRef(term_iri)))  # type: ignore[attr-defined]
+        entry["instances"] = instances.get(term_iri, 0)
+
+
+def ontology_page(graph: Graph, instances: dict[str, int] | None = None) -> dict[str, object]:
+    """What the ontology documentation shows: its header, classes (with their ``instances``
+    in the data, and the properties whose domain or range they are) and properties."""
     dataset = Dataset()
     target = dataset.graph(URIRef(ONTOLOGY))
     for triple in graph:
@@ -234,9 +278,18 @@ def ontology_page(graph: Graph) -> dict[str, object]:
                 if parent.value in terms:
                     subterms: list[TermView] = terms[parent.value]["subterms"]  # type: ignore[assignment]
                     subterms.append(view(URIRef(iri)))
+    _add_inverses(terms, instances or {})
     classes = [t for t in terms.values() if t["kind"] == "owl:Class"]
     properties = [t for t in terms.values() if t["kind"] != "owl:Class"]
     return {"header": header, "classes": classes, "properties": properties}
+
+
+def class_instances(engine: Engine) -> dict[str, int]:
+    """How many resources of the data each class (IRI) types."""
+    rows = engine.query(CLASS_INSTANCES.text)
+    return {
+        str(cls): int(str(count)) for cls, count in rows if cls is not None and count is not None
+    }
 
 
 @bp.get("/ontology")
@@ -249,7 +302,9 @@ def ontology(suffix: str = "") -> Response:
         body = state().cached(
             _ONTOLOGY_PAGE,
             lambda: render_template(
-                "ontology.html", alternates=alternates("/ontology"), **ontology_page(graph)
+                "ontology.html",
+                alternates=alternates("/ontology"),
+                **ontology_page(graph, class_instances(state().engine)),
             ),
         )
         return html_response(body, "/ontology")

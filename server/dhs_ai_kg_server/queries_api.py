@@ -21,7 +21,7 @@ from rdflib.term import Identifier
 from werkzeug.exceptions import BadRequest, NotFound
 
 from dhs_ai_kg.engine import FORMATS, OutputFormat
-from dhs_ai_kg.named_queries import NamedQuery, find
+from dhs_ai_kg.named_queries import NamedQuery, NamedQueryError, find
 
 from .execution import execute
 from .negotiation import choose
@@ -85,10 +85,20 @@ def run(name: str) -> Response:
     except LookupError as exc:
         raise NotFound(str(exc)) from None
     raw = _raw_parameters()
-    bindings = query.bind(raw)  # NamedQueryError (unknown/missing/bad value) → 400
     format_name = request.args.get("format")
+    browser = not format_name and prefers_html()
+    if browser:  # the form sends its optional fields left empty: those are not given
+        raw = {k: v for k, v in raw.items() if v != ""}
+    if browser and any(p.required and p.name not in raw for p in query.parameters):
+        return _form(query, raw, None, 200)  # a browser landing without its parameters
+    try:
+        bindings = query.bind(raw)
+    except NamedQueryError as exc:  # unknown/missing/bad value → 400 (a form for browsers)
+        if browser:
+            return _form(query, raw, str(exc), 400)
+        raise
     page = public_url(query_page_path(query))
-    if not format_name and prefers_html():
+    if browser:
         return _html_answer(query, raw, bindings, page)
     answer = execute(
         query.text,
@@ -98,6 +108,14 @@ def run(name: str) -> Response:
     )
     response = Response(answer.body, 200, content_type=answer.format.content_type)
     response.headers["Link"] = f'<{page}>; rel="related"; title="open in the query page"'
+    response.vary.add("Accept")
+    return response
+
+
+def _form(query: NamedQuery, raw: dict[str, str], error: str | None, status: int) -> Response:
+    """A form asking for ``query``'s parameters (``raw``: what was given), with ``error``."""
+    body = render_template("query_form.html", query=_describe(query), given=raw, error=error)
+    response = Response(body, status, content_type="text/html; charset=utf-8")
     response.vary.add("Accept")
     return response
 
