@@ -75,7 +75,7 @@ PAGES: list[PageState] = [
     PageState("ontology", "ontology"),
     PageState("queries", "queries"),
     PageState("named-query", "queries/01-lead-organizations"),
-    PageState("named-query-missing-parameter", "queries/10-grounding", status=400),
+    PageState("named-query-missing-parameter", "queries/10-grounding"),  # a form
     PageState("dumps", "dumps/"),
     PageState("void", ".well-known/void"),
     PageState("source-release", "source/release"),
