@@ -99,7 +99,7 @@ def test_pages_a_browser_lands_on_have_the_header_and_fit(page, server, shoot, n
     width = WIDTHS[width_name]
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(server + LANDINGS[name])
-    assert page.locator("header.site a[href='/sparql']").is_visible()
+    assert page.locator("header.site a[href='/query']").is_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= width, f"{name} is {overflow} px wide at {width} px"
     shoot(page, f"landing-{name}-{width}")
