@@ -17,7 +17,7 @@ EDITOR = "vendor/yasqe/yasqe.min.js"
 
 def editor_url(client) -> str:
     """The editor bundle's URL as the query page writes it."""
-    page = client.get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    page = client.get("/query", headers={"Accept": "text/html"}).get_data(as_text=True)
     found = re.search(r'src="(/static/vendor/yasqe/yasqe\.min\.js\?v=[0-9a-f]+)"', page)
     assert found, "the query page does not load a versioned editor bundle"
     return found.group(1)

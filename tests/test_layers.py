@@ -164,6 +164,8 @@ def test_the_server_has_its_blueprint_modules():
         "queries_api",
         "ui",
         "pictures",
+        "assets",
+        "spreadsheet",
     }
 
 
