@@ -1,7 +1,8 @@
 """Browser fixtures: the real server in a subprocess, Debian's Chromium driven by Playwright.
 
 - ``server``: the base URL (``http://127.0.0.1:<port>/``) of ``dhs-ai-kg serve`` over the
-  packaged dataset, started once per module and stopped with SIGTERM.
+  packaged dataset, started once per module and stopped with SIGTERM; ``running_server`` runs
+  any other server command the same way.
 - ``browser``: a headless Chromium at ``/usr/bin/chromium`` (never a Playwright-downloaded
   build); missing, it is installed with apt when running as root, else every test fails
   saying how to install it.
@@ -24,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -48,51 +50,51 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextmanager
+def running_server(command: list[str], port: int, log_path: Path) -> Iterator[str]:
+    """Run ``command`` (a server that binds 127.0.0.1:``port``) until the block ends; its base
+    URL once /healthz answers. Its output goes to ``log_path``, never an undrained pipe: the
+    access log of a few hundred requests fills a pipe's buffer, and the server then blocks
+    writing its log. Stopped with SIGTERM (SIGKILL after 30 s)."""
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        base = f"http://127.0.0.1:{port}/"
+        try:
+            for _ in range(600):  # wait for the bind: up to ~60 s on a loaded box
+                try:
+                    with urllib.request.urlopen(base + "healthz", timeout=5) as response:
+                        if response.status == 200:
+                            break
+                except (ConnectionError, urllib.error.URLError):
+                    if proc.poll() is not None:
+                        output = log_path.read_text(errors="replace")
+                        pytest.fail(f"the server exited ({proc.returncode}):\n{output}")
+                    time.sleep(0.1)
+            else:
+                pytest.fail("the server did not answer /healthz within 60 s")
+            yield base
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``dhs-ai-kg serve`` (the production server) on a free loopback port; its base URL.
-
-    Its output goes to a file, never an undrained pipe: the access log of a few hundred
-    requests fills a pipe's buffer, and the server then blocks writing its log."""
+    """``dhs-ai-kg serve`` (the production server) on a free loopback port; its base URL."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dhs_ai_kg_cli",
-            "serve",
-            *("--host", "127.0.0.1"),
-            *("--port", str(port)),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(600):  # wait for the bind: up to ~60 s on a loaded box
-            try:
-                with urllib.request.urlopen(base + "healthz", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except (ConnectionError, urllib.error.URLError):
-                if proc.poll() is not None:
-                    output = log_path.read_text(errors="replace")
-                    pytest.fail(f"the server exited ({proc.returncode}):\n{output}")
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not answer /healthz within 60 s")
+    command = [sys.executable, "-m", "dhs_ai_kg_cli", "serve"]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    with running_server(command, port, tmp_path_factory.mktemp("server") / "server.log") as base:
         yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def _ensure_chromium() -> None:

@@ -4,19 +4,13 @@ as decided, quotes that overlap and hold markup), with no JavaScript of ours inv
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
 import textwrap
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import free_port, running_server
 from helpers import only_loopback
 from playwright.sync_api import expect
 
@@ -24,7 +18,7 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "source-page"
 
 
 @pytest.fixture(scope="module")
-def fixture_server() -> Iterator[str]:
+def fixture_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The production server (``run``) over the fixture resources on a free loopback port."""
     port = free_port()
     script = textwrap.dedent(
@@ -33,34 +27,9 @@ def fixture_server() -> Iterator[str]:
         run(Listen(host="127.0.0.1", port={port}), app_config={{"RESOURCES": {str(FIXTURE)!r}}})
         """
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", script],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(600):
-            try:
-                with urllib.request.urlopen(base + "healthz", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except (ConnectionError, urllib.error.URLError):
-                if proc.poll() is not None:
-                    output = proc.stdout.read().decode() if proc.stdout else ""
-                    pytest.fail(f"the server exited ({proc.returncode}):\n{output}")
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not answer /healthz within 60 s")
+    log = tmp_path_factory.mktemp("fixture-server") / "server.log"
+    with running_server([sys.executable, "-c", script], port, log) as base:
         yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
 
 
 def test_a_source_mark_reveals_the_sentence_and_leads_to_its_highlighted_passage(
