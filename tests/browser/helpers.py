@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import urllib.parse
 
 
@@ -48,3 +51,16 @@ def iris(page, variable: str) -> set[str]:
             "links => links.map(a => a.dataset.iri)"
         )
     )
+
+
+def cli_answer(query: str) -> dict:
+    """The SPARQL JSON answer ``dhs-ai-kg query -`` gives for ``query`` (the data, not the page)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "dhs_ai_kg_cli", "query", "-", "--format", "json"],
+        input=query,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    answer: dict = json.loads(out)
+    return answer

@@ -8,15 +8,12 @@ why. Expected values come from the release text or from the data through the CLI
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 import urllib.parse
 from pathlib import Path
 
 import pytest
-from helpers import iris, only_loopback, values
+from helpers import cli_answer, iris, only_loopback, values
 from playwright.sync_api import expect
 
 from dhs_ai_kg.named_queries import load_named_queries
@@ -47,18 +44,6 @@ def sized(request, page):
     """The page at a desktop and at a phone width; its name for screenshots."""
     page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[request.param], strict=True)))
     return page, request.param
-
-
-def rows_of(query: str) -> list[dict]:
-    """The bindings ``dhs-ai-kg query -`` gives for ``query`` (the data, not the page)."""
-    out = subprocess.run(
-        [sys.executable, "-m", "dhs_ai_kg_cli", "query", "-", "--format", "json"],
-        input=query,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return list(json.loads(out)["results"]["bindings"])
 
 
 def run_example(page, server: str, name: str) -> None:
@@ -130,22 +115,10 @@ def test_one_row_answer_is_a_card(sized, server, shoot):
     expect(page.locator("#answer-card")).to_be_visible()
     assert page.locator("#results-table").count() == 0
     head = page.locator("#answer-card dt").all_inner_texts()
-    assert head == [f"?{v}" for v in json_vars(QUERIES["03-submission"].text)]
+    assert head == [f"?{v}" for v in cli_answer(QUERIES["03-submission"].text)["head"]["vars"]]
     fits(page)
     shoot(page, f"answers-card-{size}")
     only_loopback(page, server)
-
-
-def json_vars(query: str) -> list[str]:
-    """The variables of a SELECT query, in its order (from the data: the CLI's answer head)."""
-    out = subprocess.run(
-        [sys.executable, "-m", "dhs_ai_kg_cli", "query", "-", "--format", "json"],
-        input=query,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return list(json.loads(out)["head"]["vars"])
 
 
 def test_headers_sort_and_the_filter_box_filters(sized, server):
@@ -168,7 +141,7 @@ def test_headers_sort_and_the_filter_box_filters(sized, server):
 def test_long_answers_are_paged(sized, server, shoot):
     page, size = sized
     run_example(page, server, "13-dataset-statistics")
-    total = len(rows_of(QUERIES["13-dataset-statistics"].text))
+    total = len(cli_answer(QUERIES["13-dataset-statistics"].text)["results"]["bindings"])
     assert total > 25
     expect(page.locator("#results-table tbody tr")).to_have_count(25)
     expect(page.locator("#results-count")).to_have_text(f"Showing 1{DASH}25 of {total:,} rows.")
@@ -193,10 +166,10 @@ def test_construct_answer_is_grouped_by_subject(sized, server, shoot):
         "links => links.map(a => a.dataset.iri)"
     )
     assert len(properties) == len(set(properties))
-    stances = rows_of(
+    stances = cli_answer(
         "PREFIX dak: <https://w3id.org/dhs-ai-kg/ontology#>\n"
         f"SELECT ?s WHERE {{ <{MIJENTE}> dak:stance ?s }}"
-    )
+    )["results"]["bindings"]
     assert len(stances) > 1
     stance = first.locator("dt", has=page.locator('[data-iri$="#stance"]'))
     values_of_stance = stance.locator("xpath=following-sibling::dd[1]//li")

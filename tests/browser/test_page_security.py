@@ -11,14 +11,11 @@ The ``page`` fixture fails a test on any CSP violation logged by the page (conft
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 import urllib.parse
 
 import pytest
-from helpers import editor_text, only_loopback, query_of, values
+from helpers import cli_answer, editor_text, only_loopback, query_of, values
 from playwright.sync_api import expect
 
 JAVASCRIPT = "javascript:alert(document.domain)"
@@ -43,18 +40,6 @@ def replace_editor_text(page, text: str) -> None:
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")
     page.keyboard.type(text)
-
-
-def rows_by_cli(query: str) -> int:
-    """How many rows ``dhs-ai-kg query -`` gives for ``query`` (the data, not the page)."""
-    out = subprocess.run(
-        [sys.executable, "-m", "dhs_ai_kg_cli", "query", "-", "--format", "json"],
-        input=query,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return len(json.loads(out)["results"]["bindings"])
 
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
@@ -146,7 +131,7 @@ def test_typed_prefixed_names_stay_as_typed_and_local(page, server):
     typed = "".join(parts)
     assert editor_text(page) == typed
     page.keyboard.press("Control+Enter")
-    expected = rows_by_cli(typed)
+    expected = len(cli_answer(typed)["results"]["bindings"])
     assert expected == 11
     expect(page.locator("#status")).to_have_text(re.compile(rf"^{expected} rows in"))
     assert query_of(page.url) == typed
@@ -191,7 +176,7 @@ def test_own_query_after_a_parameterised_example_is_not_bound(page, server, shoo
     replace_editor_text(page, OWN_QUERY)
     expect(page.locator("#parameters")).to_be_hidden()
     page.locator("#run").click()
-    expected = rows_by_cli(OWN_QUERY)
+    expected = len(cli_answer(OWN_QUERY)["results"]["bindings"])
     assert expected == 11
     expect(page.locator("#status")).to_have_text(re.compile(rf"^{expected} rows in"))
     assert query_of(page.url) == OWN_QUERY  # no VALUES the user did not write
