@@ -33,11 +33,13 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from string import Template
 
 import pyoxigraph as ox
 from rdflib import RDF, Dataset, URIRef
 
 ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT / "tests"))
 
 import stores  # noqa: E402  (the tests' Jena and Virtuoso helpers)
@@ -50,20 +52,10 @@ ASSIGNMENTS = ROOT / "tools" / "statement-assignments.trig"
 PROVENANCE = str(GRAPH.provenance)
 PROBE = (KG["org/mijente"], URIRef("https://w3id.org/dhs-ai-kg/ontology#leads"))
 
-PREFIXES = """PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-"""
-#: The part every representation shares: the annotation's quote and source.
-QUOTE = (
-    "?annotation oa:hasTarget ?t . ?t oa:hasSource ?source ; oa:hasSelector ?sel . "
-    "?sel oa:exact ?exact ."
-)
+#: The "which sentence states <s p o>" query of each representation (``$statements``: rows).
 QUERIES = {
-    "a": "GRAPH <{prov}> {{ ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o . "
-    "?annotation oa:hasBody ?st . " + QUOTE + " }}",
-    "b": "GRAPH ?g {{ ?s ?p ?o }} GRAPH <{prov}> {{ ?annotation oa:hasBody ?g . " + QUOTE + " }}",
-    "c": "GRAPH <{prov}> {{ ?annotation oa:hasBody << ?s ?p ?o >> . " + QUOTE + " }}",
-    "c12": "GRAPH <{prov}> {{ ?annotation oa:hasBody <<( ?s ?p ?o )>> . " + QUOTE + " }}",
+    rep: Template((BENCH / "queries" / "grounding" / f"{rep}.rq").read_text(encoding="utf-8"))
+    for rep in ("a", "b", "c", "c12")
 }
 ENGINES = ("rdflib", "pyoxigraph", "Jena 4.5", "Virtuoso 7")
 NAMES = {
@@ -77,9 +69,7 @@ NAMES = {
 def query_text(rep: str, statements: list[tuple[URIRef, URIRef, object]]) -> str:
     """The "which sentence states <s p o>" query of ``rep`` for ``statements``."""
     rows = " ".join(f"({s.n3()} {p.n3()} {o.n3()})" for s, p, o in statements)  # type: ignore[attr-defined]
-    body = QUERIES[rep].format(prov=PROVENANCE)
-    select = "SELECT ?s ?p ?o ?annotation ?exact ?source"
-    return f"{PREFIXES}{select} WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} {body} }}"
+    return QUERIES[rep].substitute(statements=rows)
 
 
 def base_dataset() -> Dataset:
