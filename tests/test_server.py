@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -21,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
+from stores import free_port
 
 from dhs_ai_kg.engine import GRAPH_FORMATS, RESULTS_FORMATS, Engine
 from dhs_ai_kg.loading import graph_files, parse_turtle
@@ -230,12 +230,6 @@ def test_every_file_the_server_reads_comes_from_the_configured_resources():
 
 
 # --- the real server -------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_the_server_serves_and_stops_on_sigterm(tmp_path):

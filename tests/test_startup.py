@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 from dhs_ai_kg_cli import main
 from dhs_ai_kg_server import create_app
+from stores import free_port
 
 from dhs_ai_kg.named_queries import NamedQueryError
 
@@ -21,12 +21,6 @@ def resources(tmp_path: Path, use_resources) -> Path:
     for name in ("ontology", "data", "queries"):
         shutil.copytree(REPO_ROOT / name, tmp_path / name)
     return use_resources(tmp_path)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_a_broken_packaged_query_stops_the_app_factory(resources: Path):
