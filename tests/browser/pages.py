@@ -82,7 +82,7 @@ PAGES: list[PageState] = [
     PageState("source-release", "source/release"),
     PageState("graph-release", "graph/release"),
     PageState("not-found", "id/org/no-such-organization", status=404),
-    # Sharing (browser/test_share_page.py): a named query's short link, an unknown one, the code box open.
+    # Sharing (test_share_page.py): a named query's short link, an unknown one, the code box.
     PageState("short-link", "q/" + share_key(QUERIES["01-lead-organizations"].text), "query-done"),
     PageState("short-link-unknown", "q/" + "a" * 20, status=404),
     PageState("query-code", _query(QUERIES["01-lead-organizations"].text) + "#code", "query-done"),
