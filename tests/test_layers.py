@@ -166,6 +166,7 @@ def test_the_server_has_its_blueprint_modules():
         "pictures",
         "assets",
         "spreadsheet",
+        "share",
     }
 
 

@@ -412,6 +412,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "QUERY_PROCESSES": args.query_processes,
         "QUERY_MEMORY": args.query_memory * 1024 * 1024,
         "ANSWER_CACHE": args.answer_cache * 1024 * 1024,
+        **_share_config(args),
     }
     front = FrontConfig(
         threads=args.threads,
@@ -431,6 +432,56 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     )
     serve(listen, front, config)
     return EXIT_OK
+
+
+# --- serve: short links (/q/<key>) ----------------------------------------------------------
+
+
+def _add_share_options(serve: argparse.ArgumentParser) -> None:
+    """The ``serve`` flags of the short-link store (off unless ``--share-dir`` is given)."""
+    serve.add_argument(
+        "--share-dir",
+        metavar="DIR",
+        help="keep shared queries (their text only) in DIR for /q/<key> links; default: off "
+        "(only the named queries have short links)",
+    )
+    serve.add_argument(
+        "--share-max-queries",
+        type=int,
+        default=10000,
+        metavar="N",
+        help="most queries kept in --share-dir; more are refused with 507 (default 10000)",
+    )
+    serve.add_argument(
+        "--share-max-bytes",
+        type=int,
+        default=64 * 1024 * 1024,
+        metavar="BYTES",
+        help="most bytes kept in --share-dir; more are refused with 507 (default 64 MiB)",
+    )
+    serve.add_argument(
+        "--share-rate",
+        type=float,
+        default=30.0,
+        metavar="N",
+        help="new queries kept a minute, all clients together; more → 429 (default 30)",
+    )
+
+
+def _share_config(args: argparse.Namespace) -> dict[str, object]:
+    """The app config of the short-link flags (per query: --max-body, the endpoint's limit)."""
+    from dhs_ai_kg.shared_queries import MAX_ENTRIES
+
+    if not 1 <= args.share_max_queries <= MAX_ENTRIES:
+        raise CliError(f"--share-max-queries must be between 1 and {MAX_ENTRIES}")
+    if args.share_max_bytes < 1 or args.share_rate <= 0:
+        raise CliError("--share-max-bytes and --share-rate must be positive")
+    return {
+        "SHARE_DIR": args.share_dir,
+        "SHARE_MAX_ENTRIES": args.share_max_queries,
+        "SHARE_MAX_BYTES": args.share_max_bytes,
+        "SHARE_RATE": args.share_rate,
+    }
 
 
 def _url_host(host: str) -> str:
@@ -816,6 +867,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST",
         help="a host SERVICE and FROM may name (repeatable; default none: no outbound request)",
     )
+    _add_share_options(serve)
     _add_picture_and_links(verb)
     _add_push(verb)
     return parser

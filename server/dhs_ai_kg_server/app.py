@@ -25,6 +25,7 @@ from . import (
     linked_data,
     pictures,
     queries_api,
+    share,
     sparql,
     spreadsheet,
     ui,
@@ -72,6 +73,7 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
     app.register_blueprint(queries_api.bp)
     app.register_blueprint(pictures.bp)
     app.register_blueprint(spreadsheet.bp)
+    share.install(app)  # /q: short links to queries
 
     @app.get("/healthz")
     def healthz() -> Response:  # the server's front answers it first; this is for tests/tools

@@ -188,16 +188,17 @@ def default_example() -> str | None:
 LABELS = Path(__file__).parent / "queries" / "labels.rq"
 
 
-def query_page() -> Response:
-    """The query page; ``?query=`` (or ``?example=<name>``) is preloaded into the editor and run;
-    without either the editor opens with :func:`default_example`'s text, ready to run."""
+def query_page(shared: str | None = None) -> Response:
+    """The query page; ``?query=`` (or ``?example=<name>``, or ``shared``: a short link's
+    text) is preloaded into the editor and run; without any the editor opens with
+    :func:`default_example`'s text, ready to run."""
     base = public_base()
     queries = state().queries
     examples = [q.describe() for q in queries.values()]
-    query = request.args.get("query", "")
-    if not query and request.args.get("example") in queries:
+    query = request.args.get("query", "") if shared is None else shared
+    if shared is None and not query and request.args.get("example") in queries:
         query = queries[request.args["example"]].text
-    elif "query" not in request.args and "example" not in request.args:
+    elif shared is None and "query" not in request.args and "example" not in request.args:
         first = default_example()
         query = queries[first].text if first is not None else ""
     formats = {
@@ -214,6 +215,7 @@ def query_page() -> Response:
         "formats": formats,
         "examples": examples,
         "labels_query": LABELS.read_text(encoding="utf-8"),  # answers.js names an answer's IRIs
+        "run": shared is not None,  # a short link (/q/<key>): run its query on load
     }
     html = render_template(
         "query.html",

@@ -19,6 +19,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from dhs_ai_kg.named_queries import load_named_queries
+from dhs_ai_kg.shared_queries import share_key
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = Path(__file__).resolve().parent / "fixtures" / "axe-core" / "axe.min.js"
@@ -81,6 +82,10 @@ PAGES: list[PageState] = [
     PageState("source-release", "source/release"),
     PageState("graph-release", "graph/release"),
     PageState("not-found", "id/org/no-such-organization", status=404),
+    # Sharing (test_share_page.py): a named query's short link, an unknown one, the code box.
+    PageState("short-link", "q/" + share_key(QUERIES["01-lead-organizations"].text), "query-done"),
+    PageState("short-link-unknown", "q/" + "a" * 20, status=404),
+    PageState("query-code", _query(QUERIES["01-lead-organizations"].text) + "#code", "query-done"),
 ]
 
 

@@ -444,7 +444,8 @@
 
   // ---- start: ?query= runs that query, ?example= picks an example ----------------------------
   var params = new URLSearchParams(location.search);
-  if (params.get("query")) {
+  window.QueryPage = { text: getText }; // for share.js: the query as the editor holds it
+  if (params.get("query") || page.run) { // page.run: a short link (/q/<key>) opened
     run({ keepUrl: true });
   } else if (params.get("example") && examples[params.get("example")]) {
     pickExample(params.get("example"), true);
