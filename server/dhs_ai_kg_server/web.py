@@ -191,6 +191,8 @@ LABELS = Path(__file__).parent / "queries" / "labels.rq"
 def query_page() -> Response:
     """The query page; ``?query=`` (or ``?example=<name>``) is preloaded into the editor and run;
     without either the editor opens with :func:`default_example`'s text, ready to run."""
+    from .derived import term_labels  # not at the top: derived imports this module
+
     base = public_base()
     queries = state().queries
     examples = [q.describe() for q in queries.values()]
@@ -214,6 +216,7 @@ def query_page() -> Response:
         "formats": formats,
         "examples": examples,
         "labels_query": LABELS.read_text(encoding="utf-8"),  # answers.js names an answer's IRIs
+        "term_labels": term_labels(),  # views.js names graph edges by property label
     }
     html = render_template(
         "query.html",
