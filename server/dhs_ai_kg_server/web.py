@@ -192,6 +192,8 @@ def query_page(shared: str | None = None) -> Response:
     """The query page; ``?query=`` (or ``?example=<name>``, or ``shared``: a short link's
     text) is preloaded into the editor and run; without any the editor opens with
     :func:`default_example`'s text, ready to run."""
+    from .derived import term_labels  # not at the top: derived imports this module
+
     base = public_base()
     queries = state().queries
     examples = [q.describe() for q in queries.values()]
@@ -216,6 +218,7 @@ def query_page(shared: str | None = None) -> Response:
         "examples": examples,
         "labels_query": LABELS.read_text(encoding="utf-8"),  # answers.js names an answer's IRIs
         "run": shared is not None,  # a short link (/q/<key>): run its query on load
+        "term_labels": term_labels(),  # views.js names graph edges by property label
     }
     html = render_template(
         "query.html",

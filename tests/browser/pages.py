@@ -62,6 +62,22 @@ PAGES: list[PageState] = [
     ),
     PageState("query-count", _query(QUERIES["13-dataset-statistics"].text), "query-done"),
     PageState("query-error", _query("SELECT * WHERE { ?s ?p }"), "query-error"),
+    # Views (test_views.py): query-construct opens as a graph and query-count as a bar chart;
+    # their tables, and a SELECT of IRIs drawn as a graph.
+    PageState(
+        "query-construct-table",
+        _query(
+            "#defaultView:Table\n"
+            + QUERIES["14-describe-organization"].bound_text({"org": MIJENTE, "release": RELEASE})
+        ),
+        "query-done",
+    ),
+    PageState(
+        "query-count-table",
+        _query("#defaultView:Table\n" + QUERIES["13-dataset-statistics"].text),
+        "query-done",
+    ),
+    PageState("query-graph-select", _query(QUERIES["11-external-links"].text), "query-done"),
     PageState("sparql-browser", "sparql", "query-ready"),
     PageState("entity-org", "id/org/mijente"),
     PageState("entity-release", "id/doc/press-release-2023-12-05"),

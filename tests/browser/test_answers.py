@@ -141,6 +141,7 @@ def test_headers_sort_and_the_filter_box_filters(sized, server):
 def test_long_answers_are_paged(sized, server, shoot):
     page, size = sized
     run_example(page, server, "13-dataset-statistics")
+    page.get_by_role("tab", name="Table").click()  # it opens as a bar chart (test_views.py)
     total = len(cli_answer(QUERIES["13-dataset-statistics"].text)["results"]["bindings"])
     assert total > 25
     expect(page.locator("#results-table tbody tr")).to_have_count(25)
@@ -158,6 +159,7 @@ def test_long_answers_are_paged(sized, server, shoot):
 def test_construct_answer_is_grouped_by_subject(sized, server, shoot):
     page, size = sized
     run_example(page, server, "14-describe-organization")
+    page.get_by_role("tab", name="Table").click()  # it opens as a graph (test_views.py)
     groups = page.locator(".subject-group")
     # The organization described comes first, each of its properties once with all its values.
     expect(groups.first).to_have_attribute("data-subject", MIJENTE)

@@ -19,6 +19,7 @@
   var paramInputs = document.getElementById("parameter-inputs");
   var exampleNameEl = document.getElementById("example-name");
   var shareEl = document.getElementById("share");
+  var stopEl = document.getElementById("stop");
   var current = null; // the example whose parameters are shown, if any
   var shownExample = null; // the example in the editor, and its text as shown
   var running = null; // AbortController of the query in flight
@@ -281,11 +282,15 @@
     shareEl.hidden = false;
     if (running) running.abort();
     running = new AbortController();
+    var controller = running;
     var signal = running.signal;
     var started = performance.now();
+    controller.started = started;
     setStatus("Running…", "running");
     downloadsEl.hidden = true;
+    if (window.Views) window.Views.clear();
     tableWrap.textContent = "";
+    stopEl.hidden = false;
     document.body.dataset.state = "running";
     var body = new URLSearchParams({ query: text });
     return fetch(page.endpoint, {
@@ -302,7 +307,7 @@
           return;
         }
         var type = (response.headers.get("Content-Type") || "").split(";")[0].trim();
-        return showAnswer(type, payload, signal).then(function (shown) {
+        return showAnswer(type, payload, signal, text).then(function (shown) {
           setStatus(shown.summary + " in " + ms + " ms.", "done");
           showDownloads(text, shown.kind);
           document.body.dataset.state = "done";
@@ -312,8 +317,23 @@
       if (error.name === "AbortError") return;
       setStatus("The query could not be sent: " + error.message, "error");
       document.body.dataset.state = "error";
+    }).finally(function () {
+      if (running === controller) { running = null; stopEl.hidden = true; }
     });
   }
+
+  // ---- Stop: the page stops waiting; the server ends the query at its time limit (issue 9) --
+  stopEl.addEventListener("click", function () {
+    if (!running) return;
+    var ms = Math.round(performance.now() - running.started);
+    running.abort();
+    running = null;
+    stopEl.hidden = true;
+    setStatus("Stopped after " + ms + " ms: this page no longer waits for the answer (the server " +
+      "gives the query up at its time limit). Edit the query or run another.", "stopped");
+    document.body.dataset.state = "stopped";
+    document.getElementById("run").focus();
+  });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -354,7 +374,8 @@
 
   // How answers.js shows terms: prefixed names, links to our pages, the answer's labels.
   function context(labels) {
-    return { compact: compact, localHref: localHref, isWebIri: isWebIri, labels: labels };
+    return { compact: compact, localHref: localHref, isWebIri: isWebIri, labels: labels, iriBase: page.iri_base,
+      termLabels: page.term_labels || {} };
   }
 
   function showAsk(json) {
@@ -368,21 +389,28 @@
 
   // The answer shown, named with the labels of its IRIs (one more query to our endpoint);
   // a promise of its summary and kind.
-  function showAnswer(type, payload, signal) {
+  function showAnswer(type, payload, signal, text) {
     if (type !== "application/n-triples") {
       var json = JSON.parse(payload);
       if (typeof json.boolean === "boolean") return Promise.resolve({ kind: "results", summary: showAsk(json) });
       var iris = window.Answers.collectIris(window.Answers.selectTerms(json));
       return window.Answers.fetchLabels(page, iris, signal).then(function (labels) {
-        return { kind: "results", summary: window.Answers.showSelect(tableWrap, json, context(labels)) };
+        var summary = window.Answers.showSelect(tableWrap, json, context(labels));
+        offerViews({ form: "select", json: json, ctx: context(labels), text: text });
+        return { kind: "results", summary: summary };
       });
     }
     var triples = parseTriples(payload);
     var terms = window.Answers.collectIris(window.Answers.tripleTerms(triples));
     return window.Answers.fetchLabels(page, terms, signal).then(function (labels) {
-      return { kind: "graph", summary: window.Answers.showGraph(tableWrap, triples, context(labels)) };
+      var summary = window.Answers.showGraph(tableWrap, triples, context(labels));
+      offerViews({ form: "triples", triples: triples, ctx: context(labels), text: text });
+      return { kind: "graph", summary: summary };
     });
   }
+
+  // Graph and bar chart views beside the table (views.js), where they fit the answer.
+  function offerViews(answer) { if (window.Views) window.Views.offer(answer); }
 
   // N-Triples (what the endpoint sends for CONSTRUCT/DESCRIBE here) to s/p/o rows.
   var NT_TERM = /^(<[^>]*>|_:\S+|"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?)\s*/;
