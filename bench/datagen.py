@@ -239,7 +239,8 @@ def release(seed: int, number: int, leads: int | None = None) -> Release:
     r = Release(seed, number)
     b = _Builder(r)
     doc = b.doc
-    n_leads = leads if leads is not None else rng.randint(1, 5)
+    drawn = rng.randint(1, 5)
+    n_leads = leads if leads is not None else drawn
     n_members = n_leads + rng.randint(3, 40)
     agency_name, abbr = _agency(rng)
     policy_field = rng.choice(_FIELDS)
@@ -252,7 +253,7 @@ def release(seed: int, number: int, leads: int | None = None) -> Release:
     population = rng.choice(_POPULATIONS)
     tenths = rng.randint(11, 499)
     stated_number = f"{tenths // 10}.{tenths % 10} million"
-    names = [" ".join(t) for t in _sample_names(rng, n_leads)]
+    names = [" ".join(t) for t in _sample_names(rng, 40)][:n_leads]  # lead i's name is fixed
 
     coalition, comments = b.iri("org", "coalition"), b.iri("doc", "comments")
     agency, policy = b.iri("org", "agency"), b.iri("doc", "policy")
@@ -440,7 +441,7 @@ def releases(triples: int, seed: int = 42) -> Iterator[Release]:
             yield drawn
             continue
         remaining = triples - total
-        candidates = [release(seed, number, leads) for leads in range(1, 41)]
+        candidates = [release(seed, number, leads) for leads in range(1, 41)]  # 40 names drawn
         best = min(candidates, key=lambda c: abs(len(c) - remaining))
         yield best
         return
