@@ -302,8 +302,13 @@ def _oxigraph_constraints(shapes: Graph) -> list[_SparqlConstraint]:
                 shape=shape,
                 node=node,
                 query=_prefix_lines(shapes, node) + str(select),
-                messages=tuple(
-                    m for m in shapes.objects(node, SH.message) if isinstance(m, Literal)
+                messages=tuple(  # as pySHACL: the shape's messages, then the constraint's
+                    dict.fromkeys(
+                        m
+                        for holder in (shape, node)
+                        for m in shapes.objects(holder, SH.message)
+                        if isinstance(m, Literal)
+                    )
                 ),
                 severity=severity if isinstance(severity, URIRef) else SH.Violation,
             )
@@ -342,7 +347,7 @@ def _message(template: Literal, solution: ox.QuerySolution, names: list[str]) ->
         value = solution[name]
         shown = "" if value is None else str(_from_ox(value))
         text = text.replace("{?" + name + "}", shown).replace("{$" + name + "}", shown)
-    return Literal(text, lang=template.language)
+    return Literal(text)  # pySHACL's messages with bound variables are plain literals
 
 
 def _run_on_oxigraph(
