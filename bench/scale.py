@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import resource
@@ -386,7 +387,48 @@ def report(rows: list[dict], command: str, note: str) -> str:
     ]
     if big["inprocess"]["quads"] < 900_000:
         lines.append("- (the largest size run is below 1M: the targets are not yet judged at 1M)")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + growth(rows)) + "\n"
+
+
+def growth(rows: list[dict]) -> list[str]:
+    """Growth exponents between the two largest sizes: k in time ~ size^k (1 is linear)."""
+    if len(rows) < 2:
+        return []
+    a, b = rows[-2], rows[-1]
+    ratio = b["inprocess"]["quads"] / a["inprocess"]["quads"]
+
+    def k(before: float, after: float) -> str:
+        if before <= 0 or after <= 0:
+            return "-"
+        value = math.log(after / before) / math.log(ratio)
+        return f"{value:.2f}" + (" **superlinear**" if value > 1.2 else "")
+
+    measures = [
+        ("load", a["inprocess"]["load_s"], b["inprocess"]["load_s"]),
+        ("load peak RSS", a["inprocess_rss"], b["inprocess_rss"]),
+        (
+            "validate (SHACL)",
+            a["validate"]["shacl_s"],
+            b["validate"]["shacl_s"],
+        ),
+        ("validate (quotes)", a["validate"]["quotes_s"], b["validate"]["quotes_s"]),
+        ("validate peak RSS", a["validate_rss"], b["validate_rss"]),
+    ]
+    measures += [
+        (f"query {name} p50", q["p50_ms"], b["inprocess"]["queries"][name]["p50_ms"])
+        for name, q in sorted(a["inprocess"]["queries"].items())
+    ]
+    lines = [
+        "",
+        f"Growth from {a['inprocess']['quads']:,} to {b['inprocess']['quads']:,} quads "
+        f"(x{ratio:.1f}): exponent k in cost ∝ size^k (1 linear; over 1.2 marked superlinear; "
+        "noisy at small sizes):",
+        "",
+        "| measure | k |",
+        "|---|---:|",
+    ]
+    lines += [f"| {name} | {k(before, after)} |" for name, before, after in measures]
+    return lines
 
 
 def plot(rows: list[dict], path: Path) -> None:
@@ -434,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plot", type=Path, default=REPO / "docs" / "scale.svg")
     parser.add_argument("--cache", type=Path, default=CACHE, help="where the data is kept")
     parser.add_argument("--note", default="", help="what the machine was doing meanwhile")
+    parser.add_argument("--from-json", type=Path, help="rewrite the report from a run's .json")
     parser.add_argument("--worker", choices=("inprocess", "validate"), help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -444,6 +487,16 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(worker_validate(args.data)))
         return 0
     output = args.output or BENCH / "results" / f"{dt.date.today().isoformat()}-scale.md"
+    if args.from_json:  # same numbers, report and plot written again (e.g. after a format change)
+        old = args.from_json.with_suffix(".md").read_text(encoding="utf-8")
+        command = old.split("Command: `", 1)[1].split("`", 1)[0]
+        note = old.split("Machine: ", 1)[1].split("\n", 1)[0].split(". ", 1)[1]
+        rows = json.loads(args.from_json.read_text(encoding="utf-8"))
+        output.write_text(report(rows, command, note), encoding="utf-8")
+        plot(rows, args.plot)
+        print(output)
+        print(args.plot)
+        return 0
     me = [sys.executable, str(Path(__file__).resolve()), "--seed", str(args.seed)]
     rows = []
     for token in args.sizes.split(","):
