@@ -443,7 +443,7 @@ def datasets(scales: list[str], seed: int) -> list[tuple[str, list[Path]]]:
         path = CACHE_DIR / f"synthetic-{size}-seed{seed}.ttl"
         if not path.exists():
             log(f"generating {path.name}")
-            datagen.write(path, size, seed)
+            datagen.write_documents(path, size, seed)
         out.append((f"Synthetic {token} (seed {seed})", [path]))
     return out
 
