@@ -61,6 +61,12 @@ PAGES: list[PageState] = [
     ),
     PageState("query-count", _query(QUERIES["13-dataset-statistics"].text), "query-done"),
     PageState("query-error", _query("SELECT * WHERE { ?s ?p }"), "query-error"),
+    # Editor help (issue 9): a malformed query told in words, its line marked in the editor.
+    PageState(
+        "query-syntax-explained",
+        _query("SELECT ?name WHERE {\n  ?org schma:name ?name .\n}"),
+        "query-error",
+    ),
     PageState("sparql-browser", "sparql", "query-ready"),
     PageState("entity-org", "id/org/mijente"),
     PageState("entity-release", "id/doc/press-release-2023-12-05"),
