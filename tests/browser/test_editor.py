@@ -48,8 +48,7 @@ def test_a_typed_malformed_query_is_told_in_words_on_its_line(page, server, shoo
     page.keyboard.press("Control+Enter")
     problem = page.locator("#query-problem")
     expect(problem).to_contain_text(
-        "Line 1, column 23: The prefix `schma:` on line 1 is not declared "
-        "(did you mean `schema:`?)"
+        "Line 1, column 23: The prefix `schma:` on line 1 is not declared (did you mean `schema:`?)"
     )
     expect(problem).to_have_attribute("role", "alert")
     expect(problem.locator("details pre")).to_contain_text("error at 1:")  # the parser's own
