@@ -153,11 +153,14 @@
     });
     shown = { editor: editor, line: line, mark: mark, box: box };
     editor.on("change", clear);
-    focusAt(editor, line, ch);
+    // The cursor goes to the mistake; the focus follows only from the form (Ctrl+Enter, Run),
+    // never on a page that opened with ?query=: the skip link stays the first tab stop.
+    var fromForm = document.activeElement && document.activeElement.closest("#query-form");
+    focusAt(editor, line, ch, !!fromForm);
   }
 
-  function focusAt(editor, line, ch) {
-    editor.focus();
+  function focusAt(editor, line, ch, focus) {
+    if (focus !== false) editor.focus();
     editor.getDoc().setCursor({ line: line, ch: ch });
     editor.scrollIntoView({ line: line, ch: ch }, 60);
   }
