@@ -20,6 +20,7 @@ CASES = [
     ("GET", "/query?query=SELECT%20*%20WHERE%20%7B%7D", BROWSER, 200),
     ("GET", "/search?q=omb", BROWSER, 200),
     ("GET", "/search?q=omb", {"Accept": "application/json"}, 200),
+    ("GET", "/query/terms.json", {"Accept": "application/json"}, 200),
     ("GET", "/favicon.ico", BROWSER, 200),
     ("GET", "/spreadsheet.csv?query=SELECT%20%3Fs%20WHERE%20%7B%7D", BROWSER, 200),
     ("GET", "/sparql", BROWSER, 200),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException, NotAcceptable
 
 from dhs_ai_kg.engine import (
@@ -30,7 +30,7 @@ from dhs_ai_kg.named_queries import NamedQueryError
 from dhs_ai_kg.pictures import PictureError
 
 from .access import new_request_id
-from .negotiation import prefers_html
+from .negotiation import prefers_html, quality
 
 log = logging.getLogger("dhs_ai_kg_server")
 
@@ -88,6 +88,7 @@ def register(app: Flask) -> None:
     for exc_type, status in STATUSES:
         app.register_error_handler(exc_type, _typed(status))
     app.register_error_handler(QueryError, _typed(400))
+    app.register_error_handler(QuerySyntaxError, _syntax)
     app.register_error_handler(QueryCrashed, _crashed)
     app.register_error_handler(QueryTimeout, _timed_out)
     app.register_error_handler(PoolBusy, _busy)
@@ -127,6 +128,42 @@ def _typed(status: int) -> Callable[[Exception], Response]:
         return page_or_text(str(exc), status)
 
     return handle
+
+
+#: The media type of an RFC 9457 problem: a client that names it gets a malformed query's
+#: explanation as JSON (the query page does), every other client the parser's message first.
+PROBLEM_JSON = "application/problem+json"
+
+
+def _syntax(exc: QuerySyntaxError) -> Response:
+    """400 for a malformed query: the parser's message and the same in words, with line and
+    column (:mod:`dhs_ai_kg.query_explain`); JSON problem details for a client asking for them."""
+    said = exc.explanation
+    if said is None:
+        return page_or_text(exc.message, 400)
+    q, specificity = quality(request.headers.get("Accept"), PROBLEM_JSON)
+    if q > 0 and specificity == 0:
+        response = jsonify(
+            {
+                "type": "about:blank",
+                "title": "Malformed query",
+                "status": 400,
+                "detail": said.message,
+                "parser": exc.message,
+                "line": said.line,
+                "column": said.column,
+                "length": said.length,
+                "kind": said.kind,
+            }
+        )
+        response.status_code = 400
+        response.content_type = PROBLEM_JSON
+        response.vary.add("Accept")
+        return response
+    where = f"line {said.line}, column {said.column}"
+    response = page_or_text(f"{exc.message}\n\nIn words ({where}): {said.message}", 400)
+    response.vary.add("Accept")
+    return response
 
 
 def _http(exc: HTTPException) -> Response:

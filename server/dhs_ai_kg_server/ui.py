@@ -15,8 +15,10 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 from rdflib import RDFS, Literal, URIRef
 
 from dhs_ai_kg.engine import OutputFormat
+from dhs_ai_kg.namespaces import PREFIXES
 
 from .derived import internal_query, ontology_graph
+from .editor_terms import editor_terms
 from .negotiation import choose
 from .state import state
 from .terms import TermView, view
@@ -153,4 +155,12 @@ def search() -> Response:
         )
         response = Response(body, 200, content_type="text/html; charset=utf-8")
     response.vary.add("Accept")
+    return response
+
+
+@bp.get("/query/terms.json")
+def query_terms() -> Response:
+    """The classes and properties the query editor completes, with their labels (JSON)."""
+    response = jsonify({"prefixes": dict(PREFIXES), "terms": editor_terms()})
+    response.headers["Cache-Control"] = "public, max-age=3600"
     return response

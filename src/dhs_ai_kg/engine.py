@@ -46,6 +46,7 @@ from rdflib.term import Identifier
 
 from .formats import REGISTRY, Format, table
 from .namespaces import BASE, KG, PREFIXES
+from .query_explain import Explanation, explain
 from .sparql_guard import Scan, scan, target_host
 
 __all__ = [
@@ -81,11 +82,13 @@ class QueryError(Exception):
 
 
 class QuerySyntaxError(QueryError, ValueError):
-    """A malformed query; ``message`` is the parser's, ``line``/``column`` where it says."""
+    """A malformed query; ``message`` is the parser's, ``line``/``column`` where it says;
+    ``explanation`` the same in words (:func:`dhs_ai_kg.query_explain.explain`), if made."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, explanation: Explanation | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.explanation = explanation
         found = re.match(r"error at (\d+):(\d+)", message)
         self.line: int | None = int(found.group(1)) if found else None
         self.column: int | None = int(found.group(2)) if found else None
@@ -577,7 +580,8 @@ class Engine:
             try:
                 return self.store.query(text, **options)  # type: ignore[arg-type]
             except SyntaxError as exc:
-                raise QuerySyntaxError(str(exc)) from None
+                said = str(exc)
+                raise QuerySyntaxError(said, explain(text, said, self.prefixes)) from None
             except RuntimeError as exc:
                 missing = _NOT_PROJECTED.search(str(exc))
                 if missing is None:

@@ -139,37 +139,46 @@ def tokens(text: str) -> list[tuple[str, str]]:
     """The significant tokens of ``text`` as (kind, text), in linear time; kinds: ``string``,
     ``iri``, ``var``, ``bnode``, ``langtag``, ``word``, ``pname``, ``number``, ``punct``,
     ``char`` (whitespace and comments dropped, a run like ``a.b.`` split at its dots)."""
-    found: list[tuple[str, str]] = []
+    return [(kind, value) for kind, value, _ in located_tokens(text)]
+
+
+def located_tokens(text: str) -> list[tuple[str, str, int]]:
+    """The tokens of :func:`tokens`, each with the offset in ``text`` where it starts."""
+    found: list[tuple[str, str, int]] = []
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "char"
         value = match.group()
+        start = match.start()
         if kind in ("ws", "comment"):
             continue
         if kind == "name":
-            _split_name(value, found)
+            _split_name(value, start, found)
         elif kind == "bnode" and value.endswith("."):
             label = value.rstrip(".")
-            found.append((kind, label))
-            found.extend(("char", ".") for _ in range(len(value) - len(label)))
+            found.append((kind, label, start))
+            found.extend(("char", ".", start + i) for i in range(len(label), len(value)))
         else:
-            found.append((kind, value))
+            found.append((kind, value, start))
     return found
 
 
-def _split_name(value: str, found: list[tuple[str, str]]) -> None:
+def _split_name(value: str, start: int, found: list[tuple[str, str, int]]) -> None:
     """Append a name run: a prefixed name (its trailing dots apart), or words between dots."""
     if ":" in value:
         name = value.rstrip(".")
         if name.endswith("\\"):  # ex:a\. : that dot is escaped
             name = value[: len(name) + 1]
-        found.append(("pname", name))
-        found.extend(("char", ".") for _ in range(len(value) - len(name)))
+        found.append(("pname", name, start))
+        found.extend(("char", ".", start + i) for i in range(len(name), len(value)))
         return
+    offset = start
     for index, word in enumerate(value.split(".")):
         if index:
-            found.append(("char", "."))
+            found.append(("char", ".", offset))
+            offset += 1
         if word:
-            found.append(("word", word))
+            found.append(("word", word, offset))
+            offset += len(word)
 
 
 def scan(text: str, prefixes: Mapping[str, str] | None = None) -> Scan:

@@ -78,6 +78,12 @@ PAGES: list[PageState] = [
         "query-done",
     ),
     PageState("query-graph-select", _query(QUERIES["11-external-links"].text), "query-done"),
+    # Editor help (issue 9): a malformed query told in words, its line marked in the editor.
+    PageState(
+        "query-syntax-explained",
+        _query("SELECT ?name WHERE {\n  ?org schma:name ?name .\n}"),
+        "query-error",
+    ),
     PageState("sparql-browser", "sparql", "query-ready"),
     PageState("entity-org", "id/org/mijente"),
     PageState("entity-release", "id/doc/press-release-2023-12-05"),

@@ -104,7 +104,7 @@ def test_the_page_keeps_only_local_completers(page, server):
         })"""
     )
     assert state == {
-        "registered": ["kg-prefixes", "variables"],
+        "registered": ["kg-prefixes", "kg-terms", "variables"],  # kg-terms: editor-help.js
         "defaults": [],
         "prefixCcApi": None,
         "endpoint": server + "sparql",

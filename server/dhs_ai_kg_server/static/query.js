@@ -5,7 +5,8 @@
 
   var page = JSON.parse(document.getElementById("page-data").textContent);
   var XSD = "http://www.w3.org/2001/XMLSchema#";
-  var ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9";
+  // problem+json: a malformed query comes back explained, with its line (editor-help.js).
+  var ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, application/problem+json;q=0.1";
   var rootPath = new URL(page.base).pathname;
   var examples = {};
   page.examples.forEach(function (e) { examples[e.name] = e; });
@@ -32,9 +33,11 @@
   // index, so naming fewer completers does not remove them. They are taken out of the registry
   // and the defaults before any editor exists. Our own "kg-prefixes" offers the project's
   // prefixes (the server declares them anyway) after PREFIX, and never inserts on its own.
-  var COMPLETERS = ["variables", "kg-prefixes"];
+  // "kg-terms" (editor-help.js) completes prefixed names from our own classes and properties.
+  var COMPLETERS = ["variables", "kg-prefixes", "kg-terms"];
 
   function localOnly(Yasqe) {
+    if (window.EditorHelp) window.EditorHelp.register(Yasqe, page);
     Yasqe.forkAutocompleter("prefixes", {
       name: "kg-prefixes",
       persistenceId: null, // no localStorage
@@ -70,6 +73,7 @@
       consumeShareLink: null, // the URL is ours (?query=), not YASQE's #hash
       createShareableLink: null,
       showQueryButton: false,
+      syntaxErrorCheck: false, // the server explains a malformed query (editor-help.js)
       prefixCcApi: null,
       autocompleters: COMPLETERS.slice(),
       resizeable: true,
@@ -302,7 +306,9 @@
       return response.text().then(function (payload) {
         var ms = Math.round(performance.now() - started);
         if (!response.ok) {
-          setStatus("Error " + response.status + ": " + payload.trim(), "error");
+          var problem = /problem\+json/.test(response.headers.get("Content-Type") || "") ? JSON.parse(payload) : null;
+          setStatus("Error " + response.status + ": " + (problem ? problem.detail : payload.trim()), "error");
+          if (problem && window.EditorHelp) window.EditorHelp.showProblem(editor, problem);
           document.body.dataset.state = "error";
           return;
         }
