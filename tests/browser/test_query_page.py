@@ -231,3 +231,15 @@ def test_named_query_page_opens_in_the_query_page(page, server):
     expect(page.locator("#status")).to_have_text(re.compile(r"^5 rows in"))
     assert column(page, "name") == LEAD_CELLS
     only_loopback(page, server)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, q in QUERIES.items() if any(p.required for p in q.parameters))
+)
+def test_every_example_runs_with_the_values_the_page_fills_in(page, server, name):
+    """An example whose required parameters the page fills from their descriptions' e.g.
+    runs as shown (example 15's ?object is a term: an IRI or a literal in Turtle syntax)."""
+    page.goto(server + "query?example=" + urllib.parse.quote(name))
+    page.locator("#run").click()
+    expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ (rows?|triples?) in"))
+    only_loopback(page, server)

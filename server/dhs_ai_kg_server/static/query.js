@@ -200,6 +200,18 @@
 
   function term(value, type, prefixes) {
     value = value.trim();
+    if (type === "term") { // an IRI or a literal, in Turtle syntax
+      var literal = /^("(?:[^"\\\n]|\\.)*")(@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^(.+))?$/.exec(value);
+      if (literal) {
+        if (literal[3] === undefined) return value;
+        var datatype = term(literal[3], "iri", prefixes);
+        return datatype === null ? null : literal[1] + "^^" + datatype;
+      }
+      if (/^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(value) || /^(true|false)$/.test(value)) {
+        return value;
+      }
+      return term(value, "iri", prefixes);
+    }
     if (type === "iri") {
       var iri = /^<.*>$/.test(value) ? value.slice(1, -1) : value;
       var prefixed = /^([A-Za-z][\w.-]*)?:(.*)$/.exec(iri);
