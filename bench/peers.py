@@ -330,6 +330,7 @@ class Run:
     server_cpu: float  # CPU seconds of the server's process tree during the run
     wrk_cpu: float  # CPU seconds of wrk
     seconds: float
+    settle: float = 0.0  # seconds the server kept busy after wrk stopped
 
 
 def run_wrk(
@@ -371,6 +372,21 @@ def run_wrk(
         - (before_children.ru_utime + before_children.ru_stime),
         seconds=seconds,
     )
+
+
+def settle(server: Server, most: float, quiet: float = 0.05) -> float:
+    """Wait until ``server``'s process tree is idle (under ``quiet`` of a core over 0.25 s),
+    at most ``most`` seconds; the seconds waited. A server that keeps computing answers wrk
+    has stopped waiting for (rdflib-endpoint does) would otherwise steal the next run's CPU."""
+    start = time.monotonic()
+    before = tree_stats(server.pid)[1]
+    while time.monotonic() - start < most:
+        time.sleep(0.25)
+        now = tree_stats(server.pid)[1]
+        if now - before < quiet * 0.25:
+            break
+        before = now
+    return time.monotonic() - start
 
 
 def engine_seconds(queries: Sequence[Query], iterations: int) -> dict[str, float]:
@@ -498,6 +514,13 @@ def build_report(
             return float("nan")
         return 1 / (seconds / min(c, cores) + 1 / med(const, "rps"))
 
+    def lat(rs: Sequence[Run]) -> str:
+        """The p50 and p99 cells; dashes when no request completed in any round."""
+        done = [r for r in rs if r.requests]
+        if not done:
+            return "— | —"
+        return f"{med(done, 'p50_ms'):.2f} | {med(done, 'p99_ms'):.2f}"
+
     def rps_cell(server: str, query: str, c: int) -> str:
         rs = runs[(server, query, c)]
         bad = (
@@ -538,7 +561,11 @@ def build_report(
         "rotated each round); figures are medians over the rounds. Errors: socket errors, "
         "timeouts (5 s) and every response whose status is not 2xx, summed over the rounds. "
         "Memory: the peak RSS of the server's whole process tree (its process group), sampled "
-        "every 0.1 s during the runs.",
+        "every 0.1 s during the runs. After each run the next waits until the server's "
+        f"processes are idle (at most {args.settle:g} s; 'busy after' is the longest wait): "
+        "a server that goes on computing answers nobody waits for any more would otherwise "
+        "slow the next server's run. p50/p99 are over completed requests (— when none "
+        "completed).",
         "",
         f"The queries: every named query of `queries/` ({len(queries)}), parameters written "
         "into the text with the values of `bench/queries/peers-bindings.json` (terms of the "
@@ -554,19 +581,20 @@ def build_report(
         "",
         "## The mix (every query in turn)",
         "",
-        "| server | conns | req/s | p50 ms | p99 ms | errors | peak RSS MB | ours ÷ this |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| server | conns | req/s | p50 ms | p99 ms | errors | peak RSS MB | ours ÷ this | "
+        "busy after s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in conns:
         for s in servers:
             rs = runs[(s, "mix", c)]
             lines.append(
-                f"| {s} | {c} | {rps_cell(s, 'mix', c)} | {med(rs, 'p50_ms'):.2f} | "
-                f"{med(rs, 'p99_ms'):.2f} | {sum(r.errors for r in rs)} | "
-                f"{max(r.peak_rss for r in rs) / 2**20:.0f} | {ratio(s, 'mix', c)} |"
+                f"| {s} | {c} | {rps_cell(s, 'mix', c)} | {lat(rs)} | "
+                f"{sum(r.errors for r in rs)} | {max(r.peak_rss for r in rs) / 2**20:.0f} | "
+                f"{ratio(s, 'mix', c)} | {max(r.settle for r in rs):.1f} |"
             )
         lim = limit(engine_s, c)
-        lines.append(f"| **limit** | {c} | **{lim:,.0f}** | | | | | |")
+        lines.append(f"| **limit** | {c} | **{lim:,.0f}** | | | | | | |")
     lines += [
         "",
         "## The limit",
@@ -621,12 +649,13 @@ def build_report(
     peers = [s for s in servers if s != "ours"]
     if "ours" in servers and peers:
         lines += [
-            f"Ours ÷ peer, req/s, at {max(conns)} connections (— where an answer was wrong):",
+            f"Ours ÷ peer, req/s, at {max(args.query_conn_list)} connections (— where an answer "
+            "was wrong):",
             "",
             "| query | engine ms | " + " | ".join(peers) + " |",
             "|---|---:|" + "---:|" * len(peers),
         ]
-        c = max(conns)
+        c = max(args.query_conn_list)
         for q in queries:
             cells = [ratio(s, q.name, c) for s in peers]
             lines.append(
@@ -639,13 +668,12 @@ def build_report(
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for q in queries:
-        for c in conns:
+        for c in args.query_conn_list:
             lim = limit(per_query[q.name], c)
             for s in servers:
                 rs = runs[(s, q.name, c)]
                 lines.append(
-                    f"| {q.name} | {c} | {s} | {rps_cell(s, q.name, c)} | "
-                    f"{med(rs, 'p50_ms'):.2f} | {med(rs, 'p99_ms'):.2f} | "
+                    f"| {q.name} | {c} | {s} | {rps_cell(s, q.name, c)} | {lat(rs)} | "
                     f"{sum(r.errors for r in rs)} | {max(r.peak_rss for r in rs) / 2**20:.0f} | "
                     f"{ratio(s, q.name, c)} | {lim:,.0f} |"
                 )
@@ -731,6 +759,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--query-duration", type=float, default=2, help="seconds per single-query run (default 2)"
     )
     p.add_argument("--connections", default="1,8,32", help="comma list (default 1,8,32)")
+    p.add_argument(
+        "--query-connections",
+        default="",
+        help="connection counts at which each query also runs alone (default: all)",
+    )
     p.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     p.add_argument("--warmup", type=float, default=1, help="seconds of wrk per server first")
     p.add_argument("--queries", default="all", help="'all' (default) or a comma list: 01,14")
@@ -743,12 +776,22 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="another SPARQL server: CMD ('{port}' replaced) serves queries at /sparql",
     )
     p.add_argument("--no-jena", action="store_true", help="skip Jena arq's answers")
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=60,
+        help="after each run, wait up to this many seconds for the server to go idle",
+    )
     p.add_argument("--engine-iterations", type=int, default=100)
     p.add_argument("--note", default="", help="a sentence on the machine's state, for the report")
     p.add_argument("--no-install", action="store_true", help="never install anything")
     p.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmark.md")
     args = p.parse_args(argv)
     args.conn_list = [int(c) for c in args.connections.split(",") if c.strip()]
+    qc = args.query_connections or args.connections
+    args.query_conn_list = [int(c) for c in qc.split(",") if c.strip()]
+    if not set(args.query_conn_list) <= set(args.conn_list):
+        p.error("--query-connections must be among --connections")
     return args
 
 
@@ -833,11 +876,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for r in range(args.rounds):
             for c in args.conn_list:
                 for name in names[r % len(names) :] + names[: r % len(names)]:
-                    work = ["mix"] if name == CONSTANT else ["mix", *(q.name for q in queries)]
+                    single = name != CONSTANT and c in args.query_conn_list
+                    work = ["mix", *(q.name for q in queries if single)]
                     for query in work:
                         dur = args.duration if query == "mix" else args.query_duration
                         run = run_wrk(targets[name], lines_of(name, query), c, args.threads, dur)
                         runs.setdefault((name, query, c), []).append(run)
+                        run.settle = settle(targets[name], args.settle)
                         if query == "mix":
                             log(
                                 f"round {r + 1} c={c} {name}: {run.rps:,.0f} req/s, p50 "
