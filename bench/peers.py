@@ -869,6 +869,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_wrk(
                 targets[name], lines_of(name, "mix"), max(args.conn_list), args.threads, args.warmup
             )
+            settle(targets[name], args.settle)
         load_before = os.getloadavg()
         runs: dict[Key, list[Run]] = {}
         engine: list[dict[str, float]] = []
