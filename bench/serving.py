@@ -60,8 +60,10 @@ RUNNING: list[Server] = []
 
 
 def log(message: str) -> None:
-    """Progress to stderr (the report goes to stdout)."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    """Progress to stderr (the report goes to stdout); never raises, so that a closed stderr
+    (the parent gone) cannot stop the cleanup that logs as it kills the servers."""
+    with suppress(OSError, ValueError):
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 # --- setup -----------------------------------------------------------------------------------
