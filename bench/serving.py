@@ -60,8 +60,10 @@ RUNNING: list[Server] = []
 
 
 def log(message: str) -> None:
-    """Progress to stderr (the report goes to stdout)."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    """Progress to stderr (the report goes to stdout); never raises, so that a closed stderr
+    (the parent gone) cannot stop the cleanup that logs as it kills the servers."""
+    with suppress(OSError, ValueError):
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 # --- setup -----------------------------------------------------------------------------------
@@ -242,7 +244,9 @@ def start_rdflib_endpoint(trig: Path, workdir: Path) -> Server:
 VIRTUOSO_INI = (ROOT / "tests" / "virtuoso.ini").read_text(encoding="utf-8")
 
 
-def start_virtuoso(trig: Path, graphs: Sequence[str], workdir: Path) -> Server:
+def start_virtuoso(
+    trig: Path, graphs: Sequence[str], workdir: Path, connections: int = 20
+) -> Server:
     """Virtuoso 7 on loopback, loaded from N-Quads; queries carry the dataset by protocol.
 
     Its default graph is not the union of our named graphs, so every query is sent with one
@@ -261,7 +265,12 @@ def start_virtuoso(trig: Path, graphs: Sequence[str], workdir: Path) -> Server:
     ini = folder / "virtuoso.ini"
     ini.write_text(
         VIRTUOSO_INI.format(
-            db=db, data=data, host=HOST, sql_port=sql_port, http_port=http_port, connections=20
+            db=db,
+            data=data,
+            host=HOST,
+            sql_port=sql_port,
+            http_port=http_port,
+            connections=connections,
         )
     )
     params = [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
