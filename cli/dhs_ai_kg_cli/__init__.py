@@ -391,11 +391,13 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 # --- serve --------------------------------------------------------------------------------
 
 
-def serve(listen: Listen, front: FrontConfig, app_config: dict[str, object]) -> None:
+def serve(
+    listen: Listen, front: FrontConfig, app_config: dict[str, object], quiet: bool = False
+) -> None:
     """Run the HTTP server until SIGTERM: the CLI's one call into the server's runner."""
     import dhs_ai_kg_server  # loaded only to serve: the other commands need no Flask
 
-    dhs_ai_kg_server.run(listen, front, app_config=app_config)
+    dhs_ai_kg_server.run(listen, front, app_config=app_config, quiet=quiet)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -428,6 +430,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "QUERY_PROCESSES": args.query_processes,
         "QUERY_MEMORY": args.query_memory * 1024 * 1024,
         "ANSWER_CACHE": args.answer_cache * 1024 * 1024,
+        "DATA": [str(folder) for folder in _data_folders(args)],
     }
     front = FrontConfig(
         threads=args.threads,
@@ -445,7 +448,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         header_timeout=args.header_timeout,
         max_connections=args.max_connections,
     )
-    serve(listen, front, config)
+    serve(listen, front, config, quiet=args.quiet)
     return EXIT_OK
 
 
@@ -829,6 +832,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="HOST",
         help="a host SERVICE and FROM may name (repeatable; default none: no outbound request)",
+    )
+    _add_data_option(serve)
+    serve.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no start-up progress on stderr (default: a live line on a terminal, else lines)",
     )
     _add_picture_and_links(verb)
     _add_push(verb)
