@@ -50,10 +50,10 @@ def stored(folder: Path) -> list[str]:
 
 @pytest.fixture
 def share_app(make_app: Callable[..., Flask], tmp_path: Path) -> Callable[..., Flask]:
-    """A factory of apps whose store is ``tmp_path / "shared"`` (config overrides allowed)."""
+    """A factory of apps whose store is ``tmp_path / "share-store"`` (config overrides allowed)."""
 
     def make(**config: object) -> Flask:
-        return make_app(SHARE_DIR=str(tmp_path / "shared"), **config)
+        return make_app(SHARE_DIR=str(tmp_path / "share-store"), **config)
 
     return make
 
@@ -103,7 +103,7 @@ def test_named_query_is_shared_without_writing(share_client: FlaskClient, tmp_pa
         "url": f"http://localhost/q/{expected_key(text)}",
         "stored": False,
     }
-    assert stored(tmp_path / "shared") == []
+    assert stored(tmp_path / "share-store") == []
 
 
 def test_sharing_is_off_by_default(client: FlaskClient):
@@ -145,7 +145,7 @@ def test_store_keeps_the_text_and_nothing_else(share_client: FlaskClient, tmp_pa
     )
     assert response.status_code == 201
     assert "Set-Cookie" not in response.headers
-    folder = tmp_path / "shared"
+    folder = tmp_path / "share-store"
     assert stored(folder) == [expected_key(QUERY)]
     entry = folder / expected_key(QUERY)
     assert entry.read_bytes() == QUERY.encode("utf-8")
@@ -179,7 +179,7 @@ def test_a_restart_keeps_the_links(share_app: Callable[..., Flask]):
 def test_other_sites_cannot_store(share_client: FlaskClient, tmp_path: Path, headers: dict):
     response = share_client.post("/q", data={"query": QUERY}, headers=headers)
     assert response.status_code == 403
-    assert not (tmp_path / "shared").exists() or stored(tmp_path / "shared") == []
+    assert not (tmp_path / "share-store").exists() or stored(tmp_path / "share-store") == []
 
 
 def test_the_browsers_same_origin_mark_is_enough(share_client: FlaskClient):
@@ -195,7 +195,7 @@ def test_the_browsers_same_origin_mark_is_enough(share_client: FlaskClient):
 def test_bad_requests_are_400(share_client: FlaskClient, tmp_path: Path, data: dict):
     response = share_client.post("/q", data=data, headers=ORIGIN)
     assert response.status_code == 400
-    assert stored(tmp_path / "shared") == []
+    assert stored(tmp_path / "share-store") == []
 
 
 # --- limits, attacked ------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def test_a_query_over_the_endpoints_limit_is_refused(
     client = share_app(MAX_CONTENT_LENGTH=4096, MAX_FORM_MEMORY_SIZE=4096).test_client()
     response = client.post("/q", data={"query": "ASK {} #" + "x" * 5000}, headers=ORIGIN)
     assert response.status_code == 413
-    assert stored(tmp_path / "shared") == []
+    assert stored(tmp_path / "share-store") == []
 
 
 def test_store_refuses_a_text_over_its_byte_limit(tmp_path: Path):
@@ -232,7 +232,7 @@ def test_a_full_store_refuses_clearly(share_app: Callable[..., Flask], tmp_path:
     ]
     refused = client.post("/q", data={"query": texts[3]}, headers=ORIGIN)
     assert refused.status_code == 507 and "full" in refused.text
-    assert len(stored(tmp_path / "shared")) == 3
+    assert len(stored(tmp_path / "share-store")) == 3
     # What was kept still opens, and sharing it again is no new write: never refused.
     assert client.post("/q", data={"query": texts[0]}, headers=ORIGIN).status_code == 200
     assert client.get(f"/q/{expected_key(texts[0])}", headers=HTML).status_code == 200
@@ -259,7 +259,7 @@ def test_the_write_rate_is_bounded(share_app: Callable[..., Flask], tmp_path: Pa
     limited = client.post("/q", data={"query": "ASK {} # 99"}, headers=ORIGIN)
     assert limited.status_code == 429
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
-    assert len(stored(tmp_path / "shared")) == 10
+    assert len(stored(tmp_path / "share-store")) == 10
     assert client.post("/q", data={"query": "ASK {} # 0"}, headers=ORIGIN).status_code == 200
 
 
@@ -296,7 +296,7 @@ def test_leftovers_of_a_killed_writer_are_cleared_at_start(tmp_path: Path):
 
 def test_a_changed_file_is_never_served(share_client: FlaskClient, tmp_path: Path):
     key = share_client.post("/q", data={"query": QUERY}, headers=ORIGIN).get_json()["key"]
-    (tmp_path / "shared" / key).write_text("DELETE WHERE { ?s ?p ?o }", encoding="utf-8")
+    (tmp_path / "share-store" / key).write_text("DELETE WHERE { ?s ?p ?o }", encoding="utf-8")
     assert share_client.get(f"/q/{key}", headers=HTML).status_code == 404
     # Sharing the real text again mends it.
     assert share_client.post("/q", data={"query": QUERY}, headers=ORIGIN).status_code == 201

@@ -27,6 +27,8 @@ from dhs_ai_kg import __version__
 
 if TYPE_CHECKING:
     from dhs_ai_kg_server import FrontConfig, Listen
+
+    from dhs_ai_kg.engine import Engine
 from dhs_ai_kg.export import FORMATS, ExportError, export
 from dhs_ai_kg.formats import REGISTRY, Kind, by_name, from_extension
 from dhs_ai_kg.loading import DataFileError, bind_prefixes, load_dataset
@@ -70,11 +72,25 @@ def _say(stream: TextIO, text: str) -> None:
 
 def _dataset(args: argparse.Namespace) -> Dataset:
     """The project dataset plus the graph folders given with ``--data``."""
+    return load_dataset(_data_folders(args))
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    """An engine over the project dataset plus ``--data`` folders, parsed straight into
+    pyoxigraph (no rdflib copy: ``query``, ``stats``, ``picture``, ``links check``)."""
+    from dhs_ai_kg.engine import Engine
+    from dhs_ai_kg.loading import load_store
+
+    return Engine(load_store(_data_folders(args)))
+
+
+def _data_folders(args: argparse.Namespace) -> list[Path]:
+    """The ``--data`` folders, each checked to be a folder."""
     folders = [Path(d) for d in args.data or []]
     for folder in folders:
         if not folder.is_dir():
             raise CliError(f"--data {folder}: not a folder")
-    return load_dataset(folders)
+    return folders
 
 
 # --- validate -----------------------------------------------------------------------------
@@ -275,11 +291,11 @@ def results_table(results_json: str) -> str:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from dhs_ai_kg.engine import Engine, QueryError
+    from dhs_ai_kg.engine import QueryError
 
     label, text, bindings = _query_and_bindings(args)
     try:
-        result = Engine.from_dataset(_dataset(args)).query(text, bindings)
+        result = _engine(args).query(text, bindings)
         fmt = args.format or ("turtle" if result.kind == "graph" else "table")
         if fmt == "table":
             if result.kind == "graph":
@@ -367,7 +383,7 @@ def _add_property_graph_options(export_cmd: argparse.ArgumentParser) -> None:
 def _cmd_stats(args: argparse.Namespace) -> int:
     from dhs_ai_kg.stats import compute_stats
 
-    stats = compute_stats(_dataset(args))
+    stats = compute_stats(_engine(args))
     sys.stdout.write(stats.to_json() if args.format == "json" else stats.table())
     return EXIT_OK
 
@@ -375,11 +391,13 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 # --- serve --------------------------------------------------------------------------------
 
 
-def serve(listen: Listen, front: FrontConfig, app_config: dict[str, object]) -> None:
+def serve(
+    listen: Listen, front: FrontConfig, app_config: dict[str, object], quiet: bool = False
+) -> None:
     """Run the HTTP server until SIGTERM: the CLI's one call into the server's runner."""
     import dhs_ai_kg_server  # loaded only to serve: the other commands need no Flask
 
-    dhs_ai_kg_server.run(listen, front, app_config=app_config)
+    dhs_ai_kg_server.run(listen, front, app_config=app_config, quiet=quiet)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -413,6 +431,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "QUERY_MEMORY": args.query_memory * 1024 * 1024,
         "ANSWER_CACHE": args.answer_cache * 1024 * 1024,
         **_share_config(args),
+        "DATA": [str(folder) for folder in _data_folders(args)],
     }
     front = FrontConfig(
         threads=args.threads,
@@ -430,7 +449,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         header_timeout=args.header_timeout,
         max_connections=args.max_connections,
     )
-    serve(listen, front, config)
+    serve(listen, front, config, quiet=args.quiet)
     return EXIT_OK
 
 
@@ -493,7 +512,6 @@ def _url_host(host: str) -> str:
 
 
 def _cmd_picture(args: argparse.Namespace) -> int:
-    from dhs_ai_kg.engine import Engine
     from dhs_ai_kg.pictures import (
         PictureError,
         UnknownEntity,
@@ -503,7 +521,7 @@ def _cmd_picture(args: argparse.Namespace) -> int:
         to_dot,
     )
 
-    picture = load_picture(Engine.from_dataset(_dataset(args)))
+    picture = load_picture(_engine(args))
     try:
         if args.entity:
             picture = picture.neighbourhood(entity_iri(args.entity))
@@ -519,14 +537,13 @@ def _cmd_picture(args: argparse.Namespace) -> int:
 
 
 def _cmd_links_check(args: argparse.Namespace) -> int:
-    from dhs_ai_kg.engine import Engine
     from dhs_ai_kg.linkcheck import Options, Progress, check_links, link_targets
 
     if min(args.timeout, args.total, args.rate) <= 0:
         raise CliError("--timeout, --total and --rate must be positive")
     if args.base_url and not args.base_url.startswith(("http://", "https://")):
         raise CliError("--base-url must be an http:// or https:// URL")
-    iris = link_targets(Engine.from_dataset(_dataset(args)))
+    iris = link_targets(_engine(args))
     options = Options(
         timeout=args.timeout,
         total=args.total,
@@ -868,6 +885,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a host SERVICE and FROM may name (repeatable; default none: no outbound request)",
     )
     _add_share_options(serve)
+    _add_data_option(serve)
+    serve.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no start-up progress on stderr (default: a live line on a terminal, else lines)",
+    )
     _add_picture_and_links(verb)
     _add_push(verb)
     return parser

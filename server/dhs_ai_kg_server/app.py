@@ -44,6 +44,7 @@ DEFAULTS: dict[str, object] = {
     "SERVICE_ALLOWLIST": [],  # hosts SERVICE / FROM may name; empty: no outbound at all
     "MAX_ANSWER_BYTES": 16 * 1024 * 1024,  # most bytes in an answer; more → 422, never cut
     "RESOURCES": None,  # a folder of ontology/, data/, queries/; None: the packaged ones
+    "DATA": [],  # extra folders of <graph>.ttl files served beside RESOURCES' (serve --data)
     "PUBLIC_BASE": None,  # base URL for links; None: derived from the request's host
     "QUERY_ISOLATION": "process",  # "process": the query pool; "inline": no time bound
     "QUERY_PROCESSES": 2,  # query processes in the pool

@@ -1,9 +1,11 @@
 """Serve the app: granian (embedded, one process) in front, the query pool behind (decision 5).
 
-Start-up loads and checks the data, parses the named queries, builds the dumps and starts the
-query processes *before* the port is opened: a broken data file stops start-up with its file
-and line, and the first request finds everything ready. SIGTERM or SIGINT closes the listening
-socket (new connections are refused), lets the requests in flight finish (up to
+Start-up loads and checks the data (the packaged graphs and the ``DATA`` folders, straight
+into pyoxigraph), parses the named queries, builds the dumps and starts the query processes
+*before* the port is opened: a broken data file stops start-up with its file and line, and the
+first request finds everything ready. It says what it is doing on stderr (:mod:`.startup`: a
+live status line on a terminal, plain lines elsewhere, nothing if quiet). SIGTERM or SIGINT
+closes the listening socket (new connections are refused), lets the requests in flight finish (up to
 ``grace`` seconds), stops the query processes and exits 0.
 
 Logs go to stderr: one JSON line per request (``dhs_ai_kg.access``) and the server's own lines.
@@ -18,13 +20,16 @@ import signal
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
 
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.server.embed import Server
 
 from .front import Front, FrontConfig
-from .state import state
+from .startup import StartupReport
+from .state import State, state
 
 log = logging.getLogger("dhs_ai_kg_server")
 
@@ -75,22 +80,53 @@ def run(
     listen: Listen | None = None,
     front: FrontConfig | None = None,
     app_config: Mapping[str, object] | None = None,
+    *,
+    quiet: bool = False,
 ) -> None:
-    """Serve the packaged dataset until SIGTERM/SIGINT (see the module docstring)."""
+    """Serve the packaged dataset (and ``DATA`` folders) until SIGTERM/SIGINT (see the module
+    docstring); ``quiet``: no start-up progress on stderr."""
     listen = listen or Listen()
-    front = front or FrontConfig()
+    report = StartupReport(sys.stderr, quiet=quiet)
+    try:
+        front_app, current = _start(listen, front or FrontConfig(), app_config, report)
+    finally:
+        report.close()
+    try:
+        serve(front_app, listen)
+    finally:
+        current.close()
+        log.info("stopped")
+
+
+def _start(
+    listen: Listen,
+    front: FrontConfig,
+    app_config: Mapping[str, object] | None,
+    report: StartupReport,
+) -> tuple[Front, State]:
+    """Everything before the port opens (see the module docstring), told to ``report``."""
     _log_to_stderr()
     log.info("open-file limit: %d", _raise_open_files())
+    from dhs_ai_kg.loading import data_files
+
     from .app import create_app, warm
+    from .state import default_engine
 
     config = dict(app_config or {})
     if front.public_base:
         config.setdefault("PUBLIC_BASE", front.public_base)
-    app = create_app(config)
+    root = Path(str(config["RESOURCES"])) if config.get("RESOURCES") else None
+    folders = [Path(str(f)) for f in cast("list[str]", config.get("DATA") or [])]
+    report.phase("loading", f"{len(data_files(folders, root))} data files")
+    engine = default_engine(root, folders, report.loaded)
+    report.done(f"loaded {report.files} files, {report.triples:,} triples")
+    app = create_app(config, engine)
     with app.app_context():
         current = state()
         if app.config.get("QUERY_ISOLATION", "process") == "process":
+            report.phase("query processes", f"starting {current.pool_size}")
             current.pool()
+            report.done(f"query processes ready: {current.pool_size}")
         front_app = Front(app.wsgi_app, front, observe=current.metrics.observe)
         stats = front_app.stats
         cache = front_app.cache
@@ -122,12 +158,11 @@ def run(
                 ),
             }
         )
+    report.phase("precomputing", "dumps, counts, the resource index")
     warm(app)  # every derived artifact built, the rdflib copy dropped: one store from here
-    try:
-        serve(front_app, listen)
-    finally:
-        current.close()
-        log.info("stopped")
+    report.done("precomputed dumps, counts and the resource index")
+    report.ready(f"listening on http://{listen.host}:{listen.port}/")
+    return front_app, current
 
 
 def serve(front_app: Front, listen: Listen) -> None:

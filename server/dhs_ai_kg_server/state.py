@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterable
@@ -25,6 +26,7 @@ from rdflib import Dataset
 
 from dhs_ai_kg.engine import Engine
 from dhs_ai_kg.execution import AnswerCache
+from dhs_ai_kg.loading import Progress
 from dhs_ai_kg.named_queries import NamedQuery, load_named_queries
 from dhs_ai_kg.pool import QueryPool, Setup
 from dhs_ai_kg.resources import queries_dir
@@ -49,6 +51,7 @@ class State:
     answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))
     derived: dict[str, Any] = field(default_factory=dict)
     _pool: QueryPool | None = None
+    _spool: tempfile.TemporaryDirectory[str] | None = None
     _rdf: Dataset | None = None
     _warm: bool = False
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -57,11 +60,13 @@ class State:
         """The query pool, started on first use (a server starts it at start-up)."""
         with self._lock:
             if self._pool is None:
-                setup = Setup(
-                    self.engine.store.dump(format=ox.RdfFormat.N_QUADS) or b"",
-                    self.engine.prefixes,
-                    self.engine.limits,
-                )
+                # the data goes to the processes as one N-Quads file written now (not bytes
+                # kept in this process: 1M triples are ~150 MB), so a replacement process
+                # started later loads exactly what the first ones did
+                self._spool = tempfile.TemporaryDirectory(prefix="dhs-ai-kg-pool-")
+                nquads = Path(self._spool.name) / "data.nq"
+                self.engine.store.dump(nquads, format=ox.RdfFormat.N_QUADS)
+                setup = Setup(nquads, self.engine.prefixes, self.engine.limits)
                 self._pool = QueryPool(
                     setup, size=self.pool_size, memory_limit=self.query_memory
                 ).start()
@@ -93,8 +98,11 @@ class State:
         """Stop the query pool, if it was started."""
         with self._lock:
             pool, self._pool = self._pool, None
+            spool, self._spool = self._spool, None
         if pool is not None:
             pool.close()
+        if spool is not None:
+            spool.cleanup()
 
     def rdf(self) -> Dataset:
         """An rdflib copy of the store, for what rdflib exports (dumps, counts); made on first
@@ -130,19 +138,30 @@ def dataset_version(engine: Engine) -> str:
     return hashlib.sha256(b"\n".join(sorted(dump.splitlines()))).hexdigest()[:32]
 
 
-def default_engine(root: Path | None = None) -> Engine:
-    """An engine over the dataset of the resources folder ``root`` (default: the packaged one)."""
-    from dhs_ai_kg.loading import load_dataset
+def default_engine(
+    root: Path | None = None,
+    folders: Iterable[Path] = (),
+    progress: Progress | None = None,
+) -> Engine:
+    """An engine over the dataset of the resources folder ``root`` (default: the packaged one)
+    and the extra graph ``folders`` (``serve --data``), loaded straight into pyoxigraph."""
+    from dhs_ai_kg.loading import load_store
 
-    return Engine.from_dataset(load_dataset(root=root))
+    return Engine(load_store(folders, root, progress))
+
+
+def data_folders(app: Flask) -> list[Path]:
+    """The extra graph folders of ``app.config["DATA"]`` (``serve --data``)."""
+    return [Path(folder) for folder in app.config.get("DATA") or ()]
 
 
 def init_app(app: Flask, engine: Engine | None = None) -> State:
-    """Load the data and the named queries from ``RESOURCES`` (default: the packaged ones;
-    ``engine``, if given, replaces the data) and attach the state to ``app``."""
+    """Load the data (``RESOURCES``' graphs and the ``DATA`` folders) and the named queries
+    (``RESOURCES``; default: the packaged ones; ``engine``, if given, replaces the data) and
+    attach the state to ``app``."""
     configured = app.config.get("RESOURCES")
     root = Path(configured) if configured is not None else None
-    engine = engine if engine is not None else default_engine(root)
+    engine = engine if engine is not None else default_engine(root, data_folders(app))
     current = State(
         engine=engine,
         queries=load_named_queries(queries_dir(root)),

@@ -16,7 +16,8 @@ a small hostile query (decision 5), so :class:`QueryPool` runs :func:`dhs_ai_kg.
   at once if the parent is already gone.
 - **Crashes** cost one request (QueryCrashed) and a replacement, never the server.
 
-The data goes to each process once, as N-Quads over its socket.
+The data goes to each process once, as N-Quads: bytes over its socket, or the path of an
+N-Quads file the process bulk-loads itself (what the server uses: nothing kept in memory).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -61,9 +63,10 @@ PR_SET_PDEATHSIG = 1
 
 @dataclass(frozen=True)
 class Setup:
-    """What every query process needs: the data (N-Quads), prefixes and the guard's limits."""
+    """What every query process needs: the data (N-Quads bytes, or the path of an N-Quads
+    file), prefixes and the guard's limits."""
 
-    nquads: bytes
+    nquads: bytes | Path
     prefixes: Mapping[str, str]
     limits: Limits
 
@@ -336,7 +339,9 @@ def serve(conn: Connection, memory_limit: int) -> None:
     """The query process's loop: load the data, bound the memory, answer jobs until EOF."""
     setup: Setup = conn.recv()
     store = ox.Store()
-    if setup.nquads.strip():
+    if isinstance(setup.nquads, Path):
+        store.bulk_load(path=setup.nquads, format=ox.RdfFormat.N_QUADS)
+    elif setup.nquads.strip():
         store.bulk_load(setup.nquads, format=ox.RdfFormat.N_QUADS)
     engine = Engine(store, prefixes=setup.prefixes, limits=setup.limits)
     graphs = engine.graph_iris()

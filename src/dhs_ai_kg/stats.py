@@ -102,9 +102,9 @@ def _partitions(graph: Graph, kind: str, key: URIRef, count: URIRef) -> dict[str
     return dict(sorted(parts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def compute_stats(dataset: Dataset) -> DatasetStats:
-    """Count the dataset's triples per graph, subjects, entities, classes and properties."""
-    void = void_description(Engine.from_dataset(dataset))
+def compute_stats(data: Dataset | Engine) -> DatasetStats:
+    """Count the data's triples per graph, subjects, entities, classes and properties."""
+    void = void_description(data if isinstance(data, Engine) else Engine.from_dataset(data))
     subsets = set(void.objects(DATASET, VOID.subset))
     linksets = {s for s in subsets if (s, RDF.type, VOID.Linkset) in void}
     graphs = {
