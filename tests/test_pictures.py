@@ -329,7 +329,9 @@ def test_the_command_refuses_an_unknown_entity_with_exit_2(capsys):
 # --- the server ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/pictures/graph.svg", "/pictures/id/org/omb.svg"])
+@pytest.mark.parametrize(
+    "path", ["/pictures/graph.svg", "/pictures/id/org/omb.svg", "/pictures/ontology.svg"]
+)
 def test_the_server_serves_pictures_as_svg_under_the_data_policy(client, path):
     response = client.get(path)
     assert response.status_code == 200

@@ -1,6 +1,7 @@
 """Pictures of the graph (``dhs_ai_kg.pictures``, drawn by :mod:`.drawings`):
 ``/pictures/graph.svg``, the whole release graph, ``/pictures/id/<kind>/<name>.svg``, one
-resource's neighbourhood (also inline on its page), ``/pictures/graph.json``, the release graph
+resource's neighbourhood (also inline on its page), ``/pictures/ontology.svg``, the class
+diagram (also on ``/ontology``), ``/pictures/graph.json``, the release graph
 as Cytoscape.js elements, and ``/explore``, the interactive view of it. Drawn once per app and
 kept (the data never changes); SVG and JSON are served under the data policy of
 :mod:`.headers` (nothing in them may load or run)."""
@@ -12,7 +13,7 @@ from flask import Blueprint, Response, abort, render_template
 from dhs_ai_kg.namespaces import BASE
 
 from .derived import picture as release_picture
-from .drawings import graph_elements, graph_svg, legend, neighbourhood_svg
+from .drawings import class_diagram_svg, graph_elements, graph_svg, legend, neighbourhood_svg
 from .terms import iri_path
 
 bp = Blueprint("pictures", __name__)
@@ -28,6 +29,12 @@ def _svg(body: bytes) -> Response:
 def graph() -> Response:
     """The whole release graph, clustered and coloured by kind."""
     return _svg(graph_svg())
+
+
+@bp.get("/pictures/ontology.svg")
+def ontology() -> Response:
+    """The ontology's class diagram (also on ``/ontology``, classes linking to their section)."""
+    return _svg(class_diagram_svg())
 
 
 @bp.get("/pictures/graph.json")

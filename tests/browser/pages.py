@@ -38,7 +38,8 @@ class PageState:
 
     name: str
     path: str
-    ready: str = "html"  # "html": loaded; "query-ready"/"query-done"/"query-error": query page
+    ready: str = "html"  # "html": loaded; "query-ready"/"query-done"/"query-error": query page;
+    # "explore-ready": /explore has drawn the graph
     status: int = 200
 
 
@@ -81,6 +82,10 @@ PAGES: list[PageState] = [
     PageState("source-release", "source/release"),
     PageState("graph-release", "graph/release"),
     PageState("not-found", "id/org/no-such-organization", status=404),
+    # pictures of the graph (issue 9): the whole graph drawn, a neighbourhood, named graphs
+    PageState("explore", "explore", "explore-ready"),
+    PageState("entity-agent", "id/agent/silicon-valley"),
+    PageState("graph-provenance", "graph/provenance"),
 ]
 
 
@@ -95,6 +100,8 @@ def open_state(page, server: str, state: PageState) -> None:
         expect(body).to_have_attribute("data-state", "done")
     elif state.ready == "query-error":
         expect(body).to_have_attribute("data-state", "error")
+    elif state.ready == "explore-ready":
+        expect(body).to_have_attribute("data-state", "ready")
 
 
 def scroll_width(page) -> int:

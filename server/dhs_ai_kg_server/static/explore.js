@@ -41,7 +41,7 @@
           "text-background-color": "#ffffff", "text-background-opacity": 0.8,
           "min-zoomed-font-size": 8 } },
       ],
-      layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90 },
+      layout: { name: "cose", animate: false, randomize: true, nodeRepulsion: 400000, idealEdgeLength: 100, componentSpacing: 60, nodeOverlap: 20, gravity: 60, numIter: 1500 },
     });
     let order = [];
     let current = -1;
