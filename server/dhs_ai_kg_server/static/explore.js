@@ -31,8 +31,8 @@
         { selector: "node", style: {
           "shape": "round-rectangle", "background-color": "data(colour)",
           "border-width": 1, "border-color": "#5a6b8c", "label": "data(label)",
-          "color": "#1a1a1a", "font-size": 9, "text-wrap": "wrap", "text-max-width": 110,
-          "text-valign": "center", "width": 120, "height": 44, "min-zoomed-font-size": 6 } },
+          "color": "#1a1a1a", "font-size": 12, "text-wrap": "wrap", "text-max-width": 112,
+          "text-valign": "center", "width": 120, "height": 48, "min-zoomed-font-size": 5 } },
         { selector: "node:selected", style: { "border-width": 4, "border-color": "#0b5cad" } },
         { selector: "edge", style: {
           "width": 1, "line-color": "#8a94a8", "target-arrow-color": "#8a94a8",
