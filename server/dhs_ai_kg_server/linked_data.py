@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from rdflib import OWL, Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from dhs_ai_kg.engine import GRAPH_FORMATS, Engine, OutputFormat
+from dhs_ai_kg.engine import Engine, OutputFormat
 from dhs_ai_kg.export import jsonld_context as context_of
 from dhs_ai_kg.namespaces import BASE, ONTOLOGY
 from dhs_ai_kg.resources import context_file, resource_dir
@@ -20,9 +20,11 @@ from .derived import (
     internal_query,
     ontology_graph,
     our_resources,
+    picture,
     picture_path,
     resource_candidates,
 )
+from .drawings import class_diagram_svg, inline, legend, neighbourhood_svg
 from .entity_page import embedded_jsonld, group_rows, index_groups, labelled, lead_sentence
 from .errors import NoAcceptableFormat
 from .negotiation import choose
@@ -56,6 +58,9 @@ RELATIONS = internal_query("resource-relations")
 ONTOLOGY_HEADER = internal_query("ontology-header")
 ONTOLOGY_TERMS = internal_query("ontology-terms")
 CLASS_INSTANCES = internal_query("class-instances")
+GRAPH_ABOUT = internal_query("graph-about")
+GRAPH_CLASSES = internal_query("graph-classes")
+GRAPH_SUBJECTS = internal_query("graph-subjects")
 
 _ONTOLOGY_PAGE = "ontology-page"
 
@@ -166,7 +171,17 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
         "passages": passages,
         "links": list(links.items()),  # (dataset, links into it), in the query's order
         "picture": picture_path(iri),
+        **_neighbourhood(iri),
     }
+
+
+def _neighbourhood(iri: str) -> dict[str, object]:
+    """The resource page's picture of ``iri``'s neighbourhood (inline SVG) and its legend."""
+    svg = neighbourhood_svg(iri)
+    if svg is None:
+        return {"picture_svg": None, "picture_legend": []}
+    neighbourhood = picture().neighbourhood(iri)
+    return {"picture_svg": inline(svg, "picture-caption"), "picture_legend": legend(neighbourhood)}
 
 
 @bp.get("/id/")
@@ -304,6 +319,7 @@ def ontology(suffix: str = "") -> Response:
             lambda: render_template(
                 "ontology.html",
                 alternates=alternates("/ontology"),
+                class_diagram=inline(class_diagram_svg(), "class-diagram-caption"),
                 **ontology_page(graph, class_instances(state().engine)),
             ),
         )
@@ -334,15 +350,47 @@ def named_graph(name: str) -> Response:
     if name not in graphs:
         return not_found(f"{BASE}graph/{name}", {f"/graph/{n}": n for n in sorted(graphs)})
     fmt = negotiate(forced)
-    if fmt is HTML:  # a graph has no page of its own: its Turtle is readable
-        fmt = GRAPH_FORMATS["turtle"]
+    if fmt is HTML:
+        body = state().cached(f"graph-page:{name}", lambda: graph_page_html(name))
+        return html_response(body, f"/graph/{name}")
     dump = next(  # the bytes /dumps/ serves: serialized once, never per request
         (d for d in current_dumps().values() if d.graph == name and d.format.name == fmt.name),
         None,
     )
     if dump is None:  # a graph format without a dump: keep the registry honest
         abort(404)
-    return rdf_response(dump.body, fmt, f"/graph/{name}", html=False)
+    return rdf_response(dump.body, fmt, f"/graph/{name}")
+
+
+def graph_page_html(name: str) -> str:
+    """The page of the named graph ``name`` for people: what it holds (its description from
+    the metadata graph, statement count, classes present), its dumps and a sample of subjects."""
+    engine = state().engine
+    bound = {"graph": URIRef(f"{BASE}graph/{name}")}
+    about = next(iter(engine.query(GRAPH_ABOUT.text, bound)), None)
+    classes = [
+        {"cls": labelled(str(cls)), "instances": int(str(count))}
+        for _, cls, count in engine.query(GRAPH_CLASSES.text, bound)
+    ]
+    subjects = [
+        view(subject, label) for _, subject, label in engine.query(GRAPH_SUBJECTS.text, bound)
+    ]
+    dumps = sorted(
+        (d for d in current_dumps().values() if d.graph == name), key=lambda d: d.filename
+    )
+    return render_template(
+        "graph.html",
+        name=name,
+        iri=f"{BASE}graph/{name}",
+        title=str(about[3]) if about is not None and about[3] is not None else None,
+        description=str(about[4]) if about is not None and about[4] is not None else None,
+        triples=int(str(about[1])) if about is not None else 0,
+        subjects_count=int(str(about[2])) if about is not None else 0,
+        classes=classes,
+        subjects=subjects,
+        dumps=dumps,
+        alternates=alternates(f"/graph/{name}"),
+    )
 
 
 #: What ``/source/<stem>`` is negotiated in: the text (first: ``*/*``), or its page.

@@ -39,7 +39,8 @@ class PageState:
 
     name: str
     path: str
-    ready: str = "html"  # "html": loaded; "query-ready"/"query-done"/"query-error": query page
+    ready: str = "html"  # "html": loaded; "query-ready"/"query-done"/"query-error": query page;
+    # "explore-ready": /explore has drawn the graph
     status: int = 200
 
 
@@ -108,6 +109,10 @@ PAGES: list[PageState] = [
     PageState("short-link", "q/" + share_key(QUERIES["01-lead-organizations"].text), "query-done"),
     PageState("short-link-unknown", "q/" + "a" * 20, status=404),
     PageState("query-code", _query(QUERIES["01-lead-organizations"].text) + "#code", "query-done"),
+    # pictures of the graph (issue 9): the whole graph drawn, a neighbourhood, named graphs
+    PageState("explore", "explore", "explore-ready"),
+    PageState("entity-agent", "id/agent/silicon-valley"),
+    PageState("graph-provenance", "graph/provenance"),
 ]
 
 
@@ -122,6 +127,8 @@ def open_state(page, server: str, state: PageState) -> None:
         expect(body).to_have_attribute("data-state", "done")
     elif state.ready == "query-error":
         expect(body).to_have_attribute("data-state", "error")
+    elif state.ready == "explore-ready":
+        expect(body).to_have_attribute("data-state", "ready")
 
 
 def scroll_width(page) -> int:

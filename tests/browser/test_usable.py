@@ -27,28 +27,6 @@ from pages import (
 )
 from playwright.sync_api import expect
 
-#: Answers that are not HTML pages yet: a named graph is served as Turtle to browsers too, so
-#: axe finds no title and no language. Strict, so the mark must go when it becomes a page.
-NOT_HTML_YET = {"graph-release"}
-
-
-def _axe_params() -> list[object]:
-    return [
-        pytest.param(
-            state,
-            id=state.name,
-            marks=[
-                pytest.mark.xfail(
-                    strict=True,
-                    reason="a named graph is Turtle for browsers too, not yet an HTML page",
-                )
-            ]
-            if state.name in NOT_HTML_YET
-            else [],
-        )
-        for state in PAGES
-    ]
-
 
 def test_axe_fixture_is_the_pinned_release():
     assert hashlib.sha256(AXE.read_bytes()).hexdigest() == AXE_SHA256
@@ -74,7 +52,7 @@ def test_page_fits_a_phone(browser, server, state: PageState):
             context.close()
 
 
-@pytest.mark.parametrize("state", _axe_params())
+@pytest.mark.parametrize("state", PAGES, ids=[s.name for s in PAGES])
 def test_axe_finds_nothing_serious(browser, server, state: PageState):
     """axe-core: 0 serious and 0 critical violations, at desktop and phone size."""
     for viewport in (DESKTOP, {"width": PHONE_WIDTHS[0], "height": 800}):
@@ -94,9 +72,7 @@ def test_axe_finds_nothing_serious(browser, server, state: PageState):
             context.close()
 
 
-@pytest.mark.parametrize(
-    "state", [s for s in PAGES if s.name not in NOT_HTML_YET], ids=lambda s: s.name
-)
+@pytest.mark.parametrize("state", PAGES, ids=lambda s: s.name)
 def test_skip_link_is_the_first_tab_stop(page, server, state: PageState):
     open_state(page, server, state)
     page.keyboard.press("Tab")
