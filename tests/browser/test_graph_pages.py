@@ -119,7 +119,7 @@ def test_explore_opens_a_page_by_click_and_by_keyboard(page, server):
     position = page.evaluate(
         """() => { const cy = document.getElementById('cy')._cyreg.cy;
                    const omb = cy.$id('org/omb');
-                   omb.style('z-index', 999);  // the layout is random: never under another
+                   omb.style("z-index", 999);  // never under another node
                    cy.center(omb);
                    const p = cy.$id('org/omb').renderedPosition(); return [p.x, p.y]; }"""
     )
@@ -179,4 +179,20 @@ def test_a_named_graph_is_a_page_for_browsers(page, server, shoot, dataset):
     shoot(page, "desktop-graph-release")
     page.locator("#subjects a[href^='/id/']").first.click()
     expect(page.locator("p.lead")).to_be_visible()
+    only_loopback(page, server)
+
+
+def test_explore_draws_the_same_picture_every_time(page, server):
+    """The layout starts from fixed positions (no random start): two visits, one picture."""
+    positions = []
+    for _ in range(2):
+        open_explore(page, server)
+        positions.append(
+            page.evaluate(
+                """() => document.getElementById('cy')._cyreg.cy.nodes().map(
+                     (n) => [n.id(), Math.round(n.position('x')), Math.round(n.position('y'))])"""
+            )
+        )
+    assert len(positions[0]) > 100
+    assert positions[0] == positions[1]
     only_loopback(page, server)

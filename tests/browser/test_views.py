@@ -226,8 +226,11 @@ def test_graph_names_colours_and_links_nodes(browser, server, shoot, width):
               const cy = box._cyreg.cy;
               const id = document.querySelector(`#graph-text a[data-iri="${iri}"]`)
                 .closest('li').dataset.node;
+              cy.getElementById(id).style('z-index', 999);  // drawn over any other node
               const p = cy.getElementById(id).renderedPosition();
-              const r = box.getBoundingClientRect();
+              window.scrollBy(0, box.getBoundingClientRect().top + p.y - innerHeight / 2);
+              cy.resize();  // Cytoscape reads its box's place again (cached till a scroll event)
+              const r = box.getBoundingClientRect();  // the node now mid-window
               return {x: r.left + p.x, y: r.top + p.y};
             }""",
             MIJENTE,

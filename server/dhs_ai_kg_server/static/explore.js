@@ -21,6 +21,11 @@
     });
 
   function draw(data) {
+    const nodes = data.elements.nodes; // start on a circle: the same graph gives the same picture
+    nodes.forEach((n, i) => {
+      const angle = (2 * Math.PI * i) / nodes.length;
+      n.position = { x: 1500 * Math.cos(angle), y: 1500 * Math.sin(angle) };
+    });
     const cy = cytoscape({
       container: box,
       elements: data.elements,
@@ -41,7 +46,7 @@
           "text-background-color": "#ffffff", "text-background-opacity": 0.8,
           "min-zoomed-font-size": 8 } },
       ],
-      layout: { name: "cose", animate: false, randomize: true, nodeRepulsion: 400000, idealEdgeLength: 100, componentSpacing: 60, nodeOverlap: 20, gravity: 60, numIter: 1500 },
+      layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: 400000, idealEdgeLength: 100, componentSpacing: 60, nodeOverlap: 20, gravity: 60, numIter: 1500 },
     });
     let order = [];
     let current = -1;

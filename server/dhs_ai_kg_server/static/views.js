@@ -260,8 +260,9 @@
 
     if (cy) { cy.destroy(); cy = null; }
     var elements = [];
-    g.nodes.forEach(function (n) {
-      elements.push({ group: "nodes", data: { id: n.id, label: clip(n.label, 40), colour: colour[n.kind], href: n.href || "" }, classes: n.term.type === "literal" ? "value" : "" });
+    g.nodes.forEach(function (n, i) { // start on a circle: the same answer gives the same picture
+      var angle = 2 * Math.PI * i / g.nodes.length;
+      elements.push({ group: "nodes", data: { id: n.id, label: clip(n.label, 40), colour: colour[n.kind], href: n.href || "" }, classes: n.term.type === "literal" ? "value" : "", position: { x: 300 * Math.cos(angle), y: 300 * Math.sin(angle) } });
     });
     g.edges.forEach(function (e) {
       elements.push({ group: "edges", data: { id: e.id, source: e.source.id, target: e.target.id, label: clip(e.label, 30) } });
@@ -279,7 +280,7 @@
         { selector: "node:selected", style: { "border-width": 3, "border-color": "#1d1d1f", width: 22, height: 22 } },
         { selector: "edge", style: { width: 1.2, "line-color": "#8a94a8", "target-arrow-color": "#8a94a8", "target-arrow-shape": "triangle", "curve-style": "bezier", label: "data(label)", "font-size": 8, color: "#4f5561", "text-rotation": "autorotate", "text-background-color": "#ffffff", "text-background-opacity": 0.8 } },
       ],
-      layout: g.nodes.length > 1 ? { name: "cose", animate: false, randomize: true, nodeRepulsion: function () { return 40000; }, idealEdgeLength: function () { return 90; }, numIter: 1200, fit: true, padding: 20 } : { name: "grid", fit: true, padding: 40 },
+      layout: g.nodes.length > 1 ? { name: "cose", animate: false, randomize: false, nodeRepulsion: function () { return 40000; }, idealEdgeLength: function () { return 90; }, numIter: 1200, fit: true, padding: 20 } : { name: "grid", fit: true, padding: 40 },
     });
     var byId = {};
     g.nodes.forEach(function (n) { byId[n.id] = n; });
