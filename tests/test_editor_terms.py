@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, Graph
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
 ROOT = Path(__file__).resolve().parents[1]
 DAK = "https://w3id.org/dhs-ai-kg/ontology#"
@@ -40,3 +40,17 @@ def test_uses_are_counted_over_the_data(client):
         set(data.triples((None, data.namespace_manager.expand_curie("dak:leads"), None)))
     )
     assert all(t["label"] for t in terms), [t["name"] for t in terms if not t["label"]]
+
+
+def test_terms_keep_their_labels_after_the_query_page_is_served(make_app):
+    """The query page and the editor's terms read one table of labels (ontology and
+    vocabulary), whichever is asked for first: org:Organization's label is the vocabulary's."""
+    vocabulary = Graph().parse(
+        ROOT / "server" / "dhs_ai_kg_server" / "data" / "vocabulary-labels.ttl"
+    )
+    organization = "http://www.w3.org/ns/org#Organization"
+    expected = str(vocabulary.value(URIRef(organization), RDFS.label))
+    client = make_app().test_client()
+    assert client.get("/query", headers={"Accept": "text/html"}).status_code == 200
+    terms = {t["iri"]: t for t in client.get("/query/terms.json").get_json()["terms"]}
+    assert terms[organization]["label"] == expected

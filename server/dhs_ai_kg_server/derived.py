@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS
 
 from dhs_ai_kg.engine import Engine
@@ -288,21 +288,6 @@ def ontology_graph() -> Graph:
     """The ontology document (of ``RESOURCES``) as an rdflib graph, parsed once per app."""
     path = ontology_file(state().resources)
     return state().cached("ontology", lambda: bind_prefixes(parse_turtle(path)))
-
-
-def term_labels() -> dict[str, str]:
-    """The English (or untagged) rdfs:label of each ontology term, for the query page: the data
-    holds none, and its graph view names edges by property label (views.js)."""
-
-    def build() -> dict[str, str]:
-        labels: dict[str, str] = {}
-        for term, label in sorted(ontology_graph().subject_objects(RDFS.label)):
-            english = isinstance(label, Literal) and label.language in (None, "en")
-            if isinstance(term, URIRef) and english and str(term) not in labels:
-                labels[str(term)] = str(label)
-        return labels
-
-    return state().cached("term-labels", build)
 
 
 #: What :func:`.app.warm` builds before the port opens.

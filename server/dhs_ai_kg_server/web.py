@@ -192,7 +192,7 @@ def query_page(shared: str | None = None) -> Response:
     """The query page; ``?query=`` (or ``?example=<name>``, or ``shared``: a short link's
     text) is preloaded into the editor and run; without any the editor opens with
     :func:`default_example`'s text, ready to run."""
-    from .derived import term_labels  # not at the top: derived imports this module
+    from .entity_page import term_labels  # not at the top: it imports this module
 
     base = public_base()
     queries = state().queries
