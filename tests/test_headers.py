@@ -6,12 +6,19 @@ the errors (400, 404, 405, 406, 413, 500), a preflight, a redirect and a 304.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from dhs_ai_kg_server.app import create_app
+
+from dhs_ai_kg.named_queries import load_named_queries
+from dhs_ai_kg.shared_queries import share_key
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
 TURTLE = {"Accept": "text/turtle"}
 ASK = "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"
+QUERIES = load_named_queries(Path(__file__).resolve().parents[1] / "queries")
+SHORT_LINK = "/q/" + share_key(QUERIES["01-lead-organizations"].text)  # a named query's
 
 #: (method, path, request headers, expected status). One row per kind of answer.
 CASES = [
@@ -70,6 +77,9 @@ CASES = [
     ("GET", "/pictures/ontology.svg", {}, 200),
     ("GET", "/pictures/graph.json", {}, 200),
     ("GET", "/explore", {}, 200),
+    ("GET", SHORT_LINK, BROWSER, 200),
+    ("GET", "/q/" + "a" * 20, BROWSER, 404),
+    ("POST", "/q", {}, 403),  # not from our own pages (and no store by default)
     ("GET", "/healthz", {}, 200),
     ("POST", "/healthz", {}, 405),
     ("GET", "/metrics", {}, 200),
