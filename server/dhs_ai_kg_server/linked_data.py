@@ -342,7 +342,12 @@ def named_graph(name: str) -> Response:
     )
     if dump is None:  # a graph format without a dump: keep the registry honest
         abort(404)
-    return rdf_response(dump.body, fmt, f"/graph/{name}", html=False)
+    if dump.body is not None:
+        return rdf_response(dump.body, fmt, f"/graph/{name}", html=False)
+    response = rdf_response(b"", fmt, f"/graph/{name}", html=False)
+    response.response = dump.chunks()  # type: ignore[assignment]  # the file, a MiB at a time
+    response.content_length = dump.size
+    return response
 
 
 #: What ``/source/<stem>`` is negotiated in: the text (first: ``*/*``), or its page.
