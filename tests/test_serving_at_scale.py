@@ -31,7 +31,7 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 SMALL_LIMITS = {"RDFLIB_DUMPS_MAX": 1000, "PROPERTY_GRAPH_MAX": 1000}
 
 
-def _datagen():  # noqa: ANN202
+def _datagen():
     spec = importlib.util.spec_from_file_location("datagen", BENCH / "datagen.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -67,7 +67,7 @@ def _count_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     ran: list[str] = []
     original = Engine.query
 
-    def query(self: Engine, text: str, *args: object, **kwargs: object):  # noqa: ANN202
+    def query(self: Engine, text: str, *args: object, **kwargs: object):
         ran.append(text)
         return original(self, text, *args, **kwargs)  # type: ignore[arg-type]
 
@@ -135,7 +135,8 @@ def test_large_dumps_are_the_stores_quads_with_their_listed_size_and_checksum(la
         response = client.get(entry["url"])
         assert response.status_code == 200, entry
         assert len(response.data) == entry["byteSize"], entry
-        assert hashlib.sha256(response.data).hexdigest() == entry["sha256"] == response.get_etag()[0]
+        digest = hashlib.sha256(response.data).hexdigest()
+        assert digest == entry["sha256"] == response.get_etag()[0], entry
     whole = ox.Store()
     whole.load(client.get("/dumps/dataset.nq").data, ox.RdfFormat.N_QUADS)
     assert set(whole) == set(store)
