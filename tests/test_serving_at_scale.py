@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from dhs_ai_kg_server import create_app
+from dhs_ai_kg_server import create_app, linked_data
 from dhs_ai_kg_server.app import warm
 from dhs_ai_kg_server.derived import internal_query
 from dhs_ai_kg_server.state import State
@@ -101,9 +101,12 @@ def test_pages_run_no_query_per_request_once_warm(
     for path, accept in PAGES:
         client.get(path, headers={"Accept": accept})  # the front page caches its facts
     ran = _count_queries(monkeypatch)
+    rendered: list[object] = []
+    monkeypatch.setattr(linked_data, "index_groups", lambda *a: rendered.append(a))
     for path, accept in PAGES:
         assert client.get(path, headers={"Accept": accept}).status_code == 200, path
         assert ran == [], f"{path} ran {len(ran)} queries over the graph"
+    assert rendered == []  # the index of every resource was rendered once
 
 
 def test_service_description_counts_are_the_stores(large_app: Flask):
