@@ -185,3 +185,31 @@ def test_the_label_index_answers_as_search_rq(text: str, app: Flask):
     if text == "coalition":
         assert expected  # the check compares real answers
     json.dumps(found)
+
+
+def test_entity_pages_take_in_their_parts_without_scanning_every_subject(
+    make_app, monkeypatch: pytest.MonkeyPatch
+):
+    from dhs_ai_kg_server.state import default_engine
+
+    engine = default_engine()
+    release = ox.NamedNode(f"{GRAPH}release")
+    resource = next(  # a resource of the real data: give it a part (a hash IRI of it)
+        q.subject.value
+        for q in engine.store.quads_for_pattern(None, None, None, release)
+        if isinstance(q.subject, ox.NamedNode) and "/id/org/" in q.subject.value
+    )
+    part, said = ox.NamedNode(resource + "#part"), ox.Literal("said by the part only")
+    note = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+    engine.store.add(ox.Quad(part, note, said, release))
+    app = make_app(engine)
+    client = app.test_client()
+    path = resource.split("w3id.org/dhs-ai-kg", 1)[1]
+    warm(app)
+    ran = _count_queries(monkeypatch)
+    page = client.get(path, headers={"Accept": "text/html"})
+    document = client.get(path, headers={"Accept": "application/n-triples"})
+    assert page.status_code == document.status_code == 200
+    assert said.value in page.text
+    assert f"<{part.value}> <{note.value}> {said}" in document.text
+    assert ran and not [q for q in ran if 'CONCAT(STR(?resource), "#")' in q]

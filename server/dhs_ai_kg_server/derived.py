@@ -54,6 +54,7 @@ __all__ = [
     "Resource",
     "build_dumps",
     "current_dumps",
+    "hash_parts",
     "internal_query",
     "label_index",
     "ontology_graph",
@@ -354,6 +355,24 @@ def resource_candidates() -> dict[str, str]:
     return {r.path: r.label or r.path for r in our_resources()}
 
 
+# --- the index of parts ----------------------------------------------------------------------
+
+HASH_PARTS = internal_query("hash-parts")
+
+
+def hash_parts() -> dict[str, tuple[str, ...]]:
+    """The parts (hash IRIs, ``queries/hash-parts.rq``) of each of our resources that has any,
+    read once: entity pages take them in without a scan per request."""
+
+    def build() -> dict[str, tuple[str, ...]]:
+        parts: dict[str, list[str]] = {}
+        for (part,) in state().engine.query(HASH_PARTS.text):
+            parts.setdefault(str(part).split("#", 1)[0], []).append(str(part))
+        return {resource: tuple(found) for resource, found in parts.items()}
+
+    return state().cached("hash-parts", build)
+
+
 # --- the search's label index --------------------------------------------------------------
 
 SEARCH_LABELS = internal_query("search-labels")
@@ -440,8 +459,15 @@ def term_labels() -> dict[str, str]:
 
 #: What is derived from the data, in the order :func:`.app.warm` (and ``serve``, in the
 #: background once the port is open) builds it; each is otherwise built on first use.
+def dataset_version() -> str:
+    """The dataset version ETags use (:attr:`.state.State.version`)."""
+    return state().version
+
+
 BUILDERS: tuple[Callable[[], object], ...] = (
+    dataset_version,
     service_counts,
+    hash_parts,
     label_index,
     void_counted,
     our_resources,

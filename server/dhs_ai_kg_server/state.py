@@ -42,7 +42,6 @@ class State:
 
     engine: Engine
     queries: dict[str, NamedQuery]
-    version: str
     metrics: Metrics
     resources: Path | None = None  # ontology/, data/, queries/ (None: the packaged ones)
     pool_size: int = 2
@@ -120,6 +119,13 @@ class State:
         for build in builders:
             build()
 
+    @property
+    def version(self) -> str:
+        """The dataset version ETags use (:func:`dataset_version`), computed on first use:
+        ``serve`` does it in the background (at 1M triples it takes seconds)."""
+        engine = self.engine
+        return self.cached("version", lambda: dataset_version(engine))
+
     def cached(self, name: str, build: Callable[[], T]) -> T:
         """``derived[name]``, built by ``build`` the first time (the data never changes); a
         caller asking while another builds it waits for that build, not for every other."""
@@ -172,7 +178,6 @@ def init_app(app: Flask, engine: Engine | None = None) -> State:
     current = State(
         engine=engine,
         queries=load_named_queries(queries_dir(root)),
-        version=dataset_version(engine),
         metrics=Metrics(),
         resources=root,
         pool_size=int(app.config.get("QUERY_PROCESSES", 2)),
