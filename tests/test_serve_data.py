@@ -142,7 +142,8 @@ def _start_up_output(*flags: str, terminal: bool) -> str:
             assert time.monotonic() < deadline, seen.decode("utf-8", "replace")
             read(0.2)
         # the background steps (query processes, precomputing) go on after the port opens
-        while LAST_STEP not in seen and time.monotonic() < deadline and process.poll() is None:
+        waiting = "--quiet" not in flags  # quiet: nothing to wait for
+        while waiting and LAST_STEP not in seen and time.monotonic() < deadline:
             read(0.2)
         while read(0.5):  # the rest of what was written by then
             pass
