@@ -143,7 +143,12 @@ def _start_up_output(*flags: str, terminal: bool) -> str:
             read(0.2)
         # the background steps (query processes, precomputing) go on after the port opens
         waiting = "--quiet" not in flags  # quiet: nothing to wait for
-        while waiting and LAST_STEP not in seen and time.monotonic() < deadline:
+        while (
+            waiting
+            and LAST_STEP not in seen
+            and time.monotonic() < deadline
+            and process.poll() is None
+        ):
             read(0.2)
         while read(0.5):  # the rest of what was written by then
             pass
