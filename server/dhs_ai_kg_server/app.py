@@ -50,6 +50,8 @@ DEFAULTS: dict[str, object] = {
     "QUERY_PROCESSES": 2,  # query processes in the pool
     "QUERY_MEMORY": 512 * 1024 * 1024,  # bytes of memory one query may use; more → 422
     "ANSWER_CACHE": 0,  # bytes of answers kept for repeated queries; 0: off (serve sets 64 MiB)
+    "RDFLIB_DUMPS_MAX": 20000,  # most triples dumped as rdflib's canonical bytes; more: pyoxigraph
+    "PROPERTY_GRAPH_MAX": 20000,  # most triples made into property-graph dumps; more: refused
 }
 
 __all__ = ["DEFAULTS", "create_app", "default_engine", "warm"]
@@ -84,7 +86,7 @@ def create_app(config: Mapping[str, object] | None = None, engine: Engine | None
 
 
 def warm(app: Flask) -> None:
-    """Build everything derived from the data now (dumps, counts, the resource index, the
-    VoID counts) and drop the rdflib copy: ``serve`` calls it before the port opens."""
+    """Build everything derived from the data now (:data:`.derived.BUILDERS`: counts, indexes,
+    dumps), by SPARQL on the store; ``serve`` does it in the background instead."""
     with app.app_context():
         state().warm(derived.BUILDERS)

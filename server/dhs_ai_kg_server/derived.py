@@ -1,18 +1,26 @@
 """What the server derives from the data once and keeps on the :class:`~.state.State`: the
 dumps, the VoID description's counted part, the service description's counts, the index of
-our resources and the parsed ontology (the dataset is read-only, so none of it goes stale).
+our resources, the search's label index and the parsed ontology (the dataset is read-only, so
+none of it goes stale).
 
-:data:`BUILDERS` lists what :func:`.app.warm` builds before the port opens (those that need
-the rdflib copy of the store, which warm-up then drops).
+:data:`BUILDERS` lists them all, built by SPARQL on the store (no rdflib copy of the data
+for counts or indexes); ``serve`` builds them in the background once its port is open, and a
+request that needs one first waits for it. Dumps of up to
+``RDFLIB_DUMPS_MAX`` triples are rdflib's canonical bytes (:mod:`dhs_ai_kg.export`, from a copy
+made for that and dropped); above it, pyoxigraph streams them to files in a temporary folder
+removed at exit (:mod:`dhs_ai_kg.store_export`: same quads, not canonical bytes). The property
+graphs are made only up to ``PROPERTY_GRAPH_MAX`` triples; above it they are not listed and a
+request for one is refused (422) saying so.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from rdflib import RDF, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS
 
@@ -27,8 +35,9 @@ from dhs_ai_kg.property_graph import FORMATS as PROPERTY_GRAPH_FORMATS
 from dhs_ai_kg.property_graph import PropertyGraphFormat, property_graph, serialize
 from dhs_ai_kg.resources import ontology_file
 from dhs_ai_kg.stats import void_description
+from dhs_ai_kg.store_export import count_triples, graph_triples, write_store
 
-from .service_description import DatasetCounts, count
+from .service_description import DatasetCounts
 from .state import state
 from .terms import local_path
 from .web import public_url
@@ -45,13 +54,19 @@ __all__ = [
     "Resource",
     "build_dumps",
     "current_dumps",
+    "hash_parts",
     "internal_query",
+    "label_index",
     "ontology_graph",
     "our_resources",
     "picture",
     "picture_path",
+    "property_graph_filenames",
+    "property_graphs_allowed",
     "resource_candidates",
     "service_counts",
+    "store_dumps",
+    "triple_count",
     "void_counted",
     "void_graph",
 ]
@@ -86,10 +101,12 @@ class Dump:
     filename: str
     graph: str | None
     format: RdfFormat | PropertyGraphFormat
-    body: bytes
+    body: bytes | None  # None: in ``file``
     sha256: str
     #: The named graphs merged into one graph (``graph`` is then None).
     union: bool = False
+    #: Where the bytes are, when not in ``body`` (dumps of large data).
+    file: Path | None = None
 
     @property
     def holds(self) -> str:
@@ -101,7 +118,15 @@ class Dump:
     @property
     def size(self) -> int:
         """Its length in bytes."""
-        return len(self.body)
+        if self.body is not None:
+            return len(self.body)
+        return self.file.stat().st_size if self.file is not None else 0
+
+    def chunks(self) -> bytes | Iterator[bytes]:
+        """Its bytes: kept ones, or ``file`` read a MiB at a time (a response body)."""
+        if self.body is not None or self.file is None:
+            return self.body or b""
+        return _read(self.file)
 
     @property
     def path(self) -> str:
@@ -112,6 +137,11 @@ class Dump:
     def content_type(self) -> str:
         """The ``Content-Type`` it is served with."""
         return self.format.content_type
+
+
+def _read(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as stream:
+        yield from iter(lambda: stream.read(1 << 20), b"")
 
 
 def _dump(dataset: Dataset, fmt: RdfFormat, graph: str | None) -> Dump:
@@ -126,15 +156,67 @@ def _union_dump(dataset: Dataset, fmt: RdfFormat) -> Dump:
     return Dump(filename, None, fmt, body, hashlib.sha256(body).hexdigest(), union=True)
 
 
-def build_dumps(dataset: Dataset) -> dict[str, Dump]:
+def build_dumps(dataset: Dataset, *, property_graphs: bool = True) -> dict[str, Dump]:
     """Every dump of ``dataset``, by file name: the dataset's, the union of its graphs, then
-    each non-empty graph's."""
+    each non-empty graph's, then (``property_graphs``) the property graphs."""
     dumps = [_dump(dataset, FORMATS[name], None) for name in DATASET_FORMATS]
     dumps += [_union_dump(dataset, FORMATS[name]) for name in UNION_FORMATS]
     for graph in graph_names(dataset):
         dumps += [_dump(dataset, FORMATS[name], graph) for name in GRAPH_FORMATS]
-    dumps += property_graph_dumps(dataset)
+    if property_graphs:
+        dumps += property_graph_dumps(dataset)
     return {d.filename: d for d in dumps}
+
+
+def _file_dump(
+    engine: Engine, folder: Path, fmt: RdfFormat, graph: str | None, *, union: bool = False
+) -> Dump:
+    stem = UNION_STEM if union else graph if graph is not None else DATASET_STEM
+    path = folder / f"{stem}{fmt.extension}"
+    write_store(engine.store, fmt, path, graph=graph, union=union, prefixes=engine.prefixes)
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return Dump(path.name, graph, fmt, None, digest.hexdigest(), union=union, file=path)
+
+
+def store_dumps(engine: Engine, folder: Path) -> dict[str, Dump]:
+    """The RDF dumps of :func:`build_dumps`, written by pyoxigraph from ``engine``'s store to
+    files in ``folder`` (no rdflib copy; no property graphs)."""
+    dumps = [_file_dump(engine, folder, FORMATS[name], None) for name in DATASET_FORMATS]
+    dumps += [_file_dump(engine, folder, FORMATS[n], None, union=True) for n in UNION_FORMATS]
+    for iri in graph_triples(engine.store):
+        if iri.startswith(str(GRAPH)):
+            graph = iri[len(str(GRAPH)) :]
+            dumps += [_file_dump(engine, folder, FORMATS[name], graph) for name in GRAPH_FORMATS]
+    return {d.filename: d for d in dumps}
+
+
+def triple_count() -> int:
+    """Quads in the store (what the size limits compare), counted once."""
+    return state().cached("quads", lambda: len(state().engine.store))
+
+
+def property_graph_filenames() -> list[str]:
+    """The file names of the property-graph dumps (``dataset.graphml``, …), made or not."""
+    return [f"{DATASET_STEM}{fmt.extension}" for fmt in PROPERTY_GRAPH_FORMATS.values()]
+
+
+def property_graphs_allowed() -> bool:
+    """Whether the data is small enough for property-graph dumps (``PROPERTY_GRAPH_MAX``)."""
+    return triple_count() <= int(current_app.config["PROPERTY_GRAPH_MAX"])
+
+
+def _build_current_dumps() -> dict[str, Dump]:
+    engine: Engine = state().engine
+    graphs = property_graphs_allowed()
+    if triple_count() <= int(current_app.config["RDFLIB_DUMPS_MAX"]):
+        return build_dumps(engine.to_rdflib(), property_graphs=graphs)  # copy dropped after
+    dumps = store_dumps(engine, state().spool("dumps"))
+    if graphs:
+        dumps.update({d.filename: d for d in property_graph_dumps(engine.to_rdflib())})
+    return dumps
 
 
 def property_graph_dumps(dataset: Dataset) -> list[Dump]:
@@ -151,7 +233,7 @@ def property_graph_dumps(dataset: Dataset) -> list[Dump]:
 
 def current_dumps() -> dict[str, Dump]:
     """This app's dumps, serialized on first use and kept (the dataset is read-only)."""
-    return state().cached("dumps", lambda: build_dumps(state().rdf()))
+    return state().cached("dumps", _build_current_dumps)
 
 
 # --- the dataset description (VoID, DCAT) ----------------------------------------------------
@@ -222,7 +304,13 @@ def void_graph() -> Graph:
 
 def service_counts() -> DatasetCounts:
     """The triple counts the service description of ``/sparql`` states."""
-    return state().cached("service-description-counts", lambda: count(state().rdf()))
+
+    def build() -> DatasetCounts:
+        store = state().engine.store
+        named = tuple((URIRef(iri), n) for iri, n in graph_triples(store).items())
+        return DatasetCounts(count_triples(store), named)
+
+    return state().cached("service-description-counts", build)
 
 
 # --- our resources ---------------------------------------------------------------------------
@@ -267,6 +355,70 @@ def resource_candidates() -> dict[str, str]:
     return {r.path: r.label or r.path for r in our_resources()}
 
 
+# --- the index of parts ----------------------------------------------------------------------
+
+HASH_PARTS = internal_query("hash-parts")
+
+
+def hash_parts() -> dict[str, tuple[str, ...]]:
+    """The parts (hash IRIs, ``queries/hash-parts.rq``) of each of our resources that has any,
+    read once: entity pages take them in without a scan per request."""
+
+    def build() -> dict[str, tuple[str, ...]]:
+        parts: dict[str, list[str]] = {}
+        for (part,) in state().engine.query(HASH_PARTS.text):
+            parts.setdefault(str(part).split("#", 1)[0], []).append(str(part))
+        return {resource: tuple(found) for resource, found in parts.items()}
+
+    return state().cached("hash-parts", build)
+
+
+# --- the search's label index --------------------------------------------------------------
+
+SEARCH_LABELS = internal_query("search-labels")
+
+
+@dataclass(frozen=True)
+class LabelIndex:
+    """Every searchable label (``queries/search-labels.rq``), lower-cased once: ``/search``
+    scans these strings in memory instead of running a query over the graph per request."""
+
+    resources: tuple[str, ...]
+    labels: tuple[str, ...]
+    lowered: tuple[str, ...]
+
+    def search(self, text: str, limit: int) -> list[tuple[str, str]]:
+        """``(resource IRI, label)`` of the resources with a label containing ``text``
+        (case-insensitive), ranked as ``queries/search.rq`` ranks them, at most ``limit``."""
+        needle = text.lower()
+        found: dict[str, tuple[str, bool, int]] = {}
+        for resource, label, lowered in zip(self.resources, self.labels, self.lowered, strict=True):
+            if needle not in lowered:
+                continue
+            starts = lowered.startswith(needle)
+            best = found.get(resource)
+            if best is None:
+                found[resource] = (label, starts, len(label))
+            else:
+                found[resource] = (min(best[0], label), best[1] or starts, min(best[2], len(label)))
+        ranked = sorted(
+            found.items(),
+            key=lambda item: (not item[1][1], item[1][2], item[1][0].lower(), item[0]),
+        )
+        return [(resource, label) for resource, (label, _, _) in ranked[:limit]]
+
+
+def label_index() -> LabelIndex:
+    """The search's label index, read once from the store."""
+
+    def build() -> LabelIndex:
+        rows = sorted((str(r), str(text)) for r, text in state().engine.query(SEARCH_LABELS.text))
+        labels = tuple(text for _, text in rows)
+        return LabelIndex(tuple(r for r, _ in rows), labels, tuple(t.lower() for t in labels))
+
+    return state().cached("label-index", build)
+
+
 # --- pictures --------------------------------------------------------------------------------
 
 
@@ -290,10 +442,19 @@ def ontology_graph() -> Graph:
     return state().cached("ontology", lambda: bind_prefixes(parse_turtle(path)))
 
 
-#: What :func:`.app.warm` builds before the port opens.
+#: What is derived from the data, in the order :func:`.app.warm` (and ``serve``, in the
+#: background once the port is open) builds it; each is otherwise built on first use.
+def dataset_version() -> str:
+    """The dataset version ETags use (:attr:`.state.State.version`)."""
+    return state().version
+
+
 BUILDERS: tuple[Callable[[], object], ...] = (
-    current_dumps,
+    dataset_version,
     service_counts,
-    our_resources,
+    hash_parts,
+    label_index,
     void_counted,
+    our_resources,
+    current_dumps,
 )

@@ -1,7 +1,8 @@
 """Dumps of the dataset at stable URLs: ``/dumps/dataset.{trig,nq,jsonld}``, the union of the
 named graphs as one graph ``/dumps/union.{ttl,nt}``, ``/dumps/<graph>.{ttl,nt,jsonld,rdf}`` and
 the property graphs (``dataset.graphml``, ``.gexf``, ``.neo4j.zip``, ``.node-link.json``,
-``.cyjs``), made once per app (:func:`.derived.current_dumps`).
+``.cyjs``), made once per app (:func:`.derived.current_dumps`). Above ``PROPERTY_GRAPH_MAX``
+triples the property graphs are not made: a request for one is refused (422) saying why.
 
 Bytes come from :func:`dhs_ai_kg.export.export` (property graphs:
 :mod:`dhs_ai_kg.property_graph`), stable from run to run (RDF/XML excepted; within one server
@@ -12,13 +13,18 @@ bytes' size and checksum.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from dhs_ai_kg.engine import OutputFormat
 
-from .derived import current_dumps
+from .derived import (
+    current_dumps,
+    property_graph_filenames,
+    property_graphs_allowed,
+    triple_count,
+)
 from .negotiation import prefers_html
 
 bp = Blueprint("dumps", __name__)
@@ -60,9 +66,18 @@ def download(filename: str) -> BaseResponse:
     """One dump, as an attachment with its length and SHA-256 ETag."""
     dumps = current_dumps()
     dump = dumps.get(filename)
+    if dump is None and filename in property_graph_filenames() and not property_graphs_allowed():
+        limit = int(current_app.config["PROPERTY_GRAPH_MAX"])
+        message = (
+            f"{filename} is not made for this data: it holds {triple_count():,} triples, more "
+            f"than the {limit:,} the property-graph dumps are made for (PROPERTY_GRAPH_MAX); "
+            "the RDF dumps (dataset.nq, …) hold everything\n"
+        )
+        return Response(message, 422, content_type="text/plain; charset=utf-8")
     if dump is None:
         raise NotFound(f"no dump {filename!r}; the dumps are: {', '.join(dumps)}")
-    response = Response(dump.body, 200, content_type=dump.content_type)
+    response = Response(dump.chunks(), 200, content_type=dump.content_type)
+    response.content_length = dump.size
     response.headers["Content-Disposition"] = f'attachment; filename="{dump.filename}"'
     response.set_etag(dump.sha256)
     return response.make_conditional(request)

@@ -10,13 +10,14 @@ from flask import Blueprint, Response, abort, render_template, request
 from rdflib import OWL, Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from dhs_ai_kg.engine import Engine, OutputFormat
+from dhs_ai_kg.engine import Engine, OutputFormat, QueryResult
 from dhs_ai_kg.export import jsonld_context as context_of
 from dhs_ai_kg.namespaces import BASE, ONTOLOGY
 from dhs_ai_kg.resources import context_file, resource_dir
 
 from .derived import (
     current_dumps,
+    hash_parts,
     internal_query,
     ontology_graph,
     our_resources,
@@ -105,7 +106,10 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
     grounded = grounding(engine, iri)
     statements: list[tuple[TermView, TermView, dict[str, object] | None]] = []
     parts: dict[str, list[tuple[TermView, TermView]]] = {}
-    for _, subject, prop, value, value_label in engine.query(OUTGOING.text, bound):
+    outgoing = list(engine.query(OUTGOING.text, bound))
+    for part in hash_parts().get(iri, ()):  # after the resource's: ORDER BY ?subject kept
+        outgoing += engine.query(OUTGOING.text, {"resource": URIRef(part)})
+    for _, subject, prop, value, value_label in outgoing:
         pair = (view(prop), view(value, value_label))
         if subject == URIRef(iri):
             statements.append((*pair, grounded.get((subject, prop, value))))
@@ -184,18 +188,31 @@ def _neighbourhood(iri: str) -> dict[str, object]:
     return {"picture_svg": inline(svg, "picture-caption"), "picture_legend": legend(neighbourhood)}
 
 
+def describe(engine: Engine, iri: str) -> QueryResult:
+    """``describe.rq`` for ``iri`` and each of its parts (:func:`.derived.hash_parts`), merged."""
+    result = engine.query(DESCRIBE.text, {"resource": URIRef(iri)})
+    for part in hash_parts().get(iri, ()):
+        result.extend(engine.query(DESCRIBE.text, {"resource": URIRef(part)}))
+    return result
+
+
 @bp.get("/id/")
 def index() -> Response:
     """The index of our resources for readers: by kind (``data/index-groups.json``), with the
     provenance nodes (annotations, statement nodes, citations) apart."""
-    reader, provenance, other = index_groups(our_resources())
-    body = render_template(
-        "resource_index.html",
-        reader=reader,
-        provenance=provenance,
-        other=other,
-        total=len(our_resources()),
-    )
+
+    def render() -> str:
+        reader, provenance, other = index_groups(our_resources())
+        return render_template(
+            "resource_index.html",
+            reader=reader,
+            provenance=provenance,
+            other=other,
+            total=len(our_resources()),
+        )
+
+    # rendered once: at 100k triples the page lists ~18,000 resources (2 s to render)
+    body = state().cached("resource-index-page", render)
     return Response(body, 200, content_type="text/html; charset=utf-8")
 
 
@@ -211,10 +228,7 @@ def resource(rest: str) -> Response:
         page = resource_page(engine, iri)
         if page is None:
             return not_found(iri, resource_candidates())
-        described = Graph().parse(
-            data=engine.query(DESCRIBE.text, {"resource": URIRef(iri)}).serialize("ntriples"),
-            format="nt",
-        )
+        described = Graph().parse(data=describe(engine, iri).serialize("ntriples"), format="nt")
         context_path = context_file(state().resources)
         context = context_of(context_path) if context_path.is_file() else None
         body = render_template(
@@ -224,7 +238,7 @@ def resource(rest: str) -> Response:
             **page,
         )
         return html_response(body, path)
-    result = engine.query(DESCRIBE.text, {"resource": URIRef(iri)})
+    result = describe(engine, iri)
     if not any(True for _ in result):
         return not_found(iri, resource_candidates())
     return rdf_response(result.serialize(fmt), fmt, path)
@@ -359,7 +373,12 @@ def named_graph(name: str) -> Response:
     )
     if dump is None:  # a graph format without a dump: keep the registry honest
         abort(404)
-    return rdf_response(dump.body, fmt, f"/graph/{name}")
+    if dump.body is not None:
+        return rdf_response(dump.body, fmt, f"/graph/{name}")
+    response = rdf_response(b"", fmt, f"/graph/{name}")
+    response.response = dump.chunks()  # type: ignore[assignment]  # the file, a MiB at a time
+    response.content_length = dump.size
+    return response
 
 
 def graph_page_html(name: str) -> str:

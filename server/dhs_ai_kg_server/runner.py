@@ -1,10 +1,13 @@
 """Serve the app: granian (embedded, one process) in front, the query pool behind (decision 5).
 
 Start-up loads and checks the data (the packaged graphs and the ``DATA`` folders, straight
-into pyoxigraph), parses the named queries, builds the dumps and starts the query processes
-*before* the port is opened: a broken data file stops start-up with its file and line, and the
-first request finds everything ready. It says what it is doing on stderr (:mod:`.startup`: a
-live status line on a terminal, plain lines elsewhere, nothing if quiet). SIGTERM or SIGINT
+into pyoxigraph) and parses the named queries *before* the port is opened: a broken data file
+stops start-up with its file and line. Then, in the background, it starts the query processes
+and builds what is derived from the data (counts, indexes, dumps: :data:`.derived.BUILDERS`),
+saying so; a request that needs one of them first waits for it, the rest answer at once (at 1M
+triples that work takes tens of seconds; the port opens after loading). It says what it is
+doing on stderr (:mod:`.startup`: a live status line on a terminal, plain lines elsewhere,
+nothing if quiet). SIGTERM or SIGINT
 closes the listening socket (new connections are refused), lets the requests in flight finish (up to
 ``grace`` seconds), stops the query processes and exits 0.
 
@@ -18,11 +21,13 @@ import logging
 import resource
 import signal
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+from flask import Flask
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.server.embed import Server
@@ -109,7 +114,7 @@ def _start(
     log.info("open-file limit: %d", _raise_open_files())
     from dhs_ai_kg.loading import data_files
 
-    from .app import create_app, warm
+    from .app import create_app
     from .state import default_engine
 
     config = dict(app_config or {})
@@ -123,10 +128,6 @@ def _start(
     app = create_app(config, engine)
     with app.app_context():
         current = state()
-        if app.config.get("QUERY_ISOLATION", "process") == "process":
-            report.phase("query processes", f"starting {current.pool_size}")
-            current.pool()
-            report.done(f"query processes ready: {current.pool_size}")
         front_app = Front(app.wsgi_app, front, observe=current.metrics.observe)
         stats = front_app.stats
         cache = front_app.cache
@@ -158,11 +159,33 @@ def _start(
                 ),
             }
         )
-    report.phase("precomputing", "dumps, counts, the resource index")
-    warm(app)  # every derived artifact built, the rdflib copy dropped: one store from here
-    report.done("precomputed dumps, counts and the resource index")
     report.ready(f"listening on http://{listen.host}:{listen.port}/")
+    threading.Thread(
+        target=_background, args=(app, report), name="dhs-ai-kg-precompute", daemon=True
+    ).start()
     return front_app, current
+
+
+def _background(app: Flask, report: StartupReport) -> None:
+    """After the port opens: start the query processes and build what is derived from the
+    data (:data:`.derived.BUILDERS`), each step told to ``report``; a request needing one of
+    them meanwhile waits for it (the rest of the server answers at once)."""
+    from .derived import BUILDERS
+
+    try:
+        with app.app_context():
+            current = state()
+            if app.config.get("QUERY_ISOLATION", "process") == "process":
+                report.phase("query processes", f"starting {current.pool_size} (in the background)")
+                current.pool()
+                report.done(f"query processes ready: {current.pool_size}")
+            for build in BUILDERS:
+                name = build.__name__.replace("_", " ")
+                report.phase("precomputing", f"{name} (in the background)")
+                build()
+                report.done(f"precomputed {name}")
+    except Exception:  # a request needing it will build it again and answer 500 if it fails
+        log.exception("precomputing in the background failed")
 
 
 def serve(front_app: Front, listen: Listen) -> None:

@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from flask import Flask, current_app
-from rdflib import Dataset
 
 from dhs_ai_kg.engine import Engine
 from dhs_ai_kg.execution import AnswerCache
@@ -43,7 +42,6 @@ class State:
 
     engine: Engine
     queries: dict[str, NamedQuery]
-    version: str
     metrics: Metrics
     resources: Path | None = None  # ontology/, data/, queries/ (None: the packaged ones)
     pool_size: int = 2
@@ -52,9 +50,9 @@ class State:
     derived: dict[str, Any] = field(default_factory=dict)
     _pool: QueryPool | None = None
     _spool: tempfile.TemporaryDirectory[str] | None = None
-    _rdf: Dataset | None = None
-    _warm: bool = False
+    _spools: dict[str, tempfile.TemporaryDirectory[str]] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    _building: dict[str, threading.Lock] = field(default_factory=dict)
 
     def pool(self) -> QueryPool:
         """The query pool, started on first use (a server starts it at start-up)."""
@@ -98,38 +96,53 @@ class State:
         """Stop the query pool, if it was started."""
         with self._lock:
             pool, self._pool = self._pool, None
-            spool, self._spool = self._spool, None
+            spools = [s for s in (self._spool, *self._spools.values()) if s is not None]
+            self._spool, self._spools = None, {}
         if pool is not None:
             pool.close()
-        if spool is not None:
+        for spool in spools:
             spool.cleanup()
 
-    def rdf(self) -> Dataset:
-        """An rdflib copy of the store, for what rdflib exports (dumps, counts); made on first
-        use and dropped by :meth:`warm`, after which nothing may need it."""
+    def spool(self, name: str) -> Path:
+        """A temporary folder for files derived from the data (``name``: what they are),
+        made on first use and removed by :meth:`close` (or at exit)."""
         with self._lock:
-            if self._warm:
-                raise RuntimeError("the rdflib copy was dropped at warm-up; derive it there")
-            if self._rdf is None:
-                self._rdf = self.engine.to_rdflib()
-            return self._rdf
+            if name not in self._spools:
+                folder = tempfile.TemporaryDirectory(prefix=f"dhs-ai-kg-{name}-")
+                atexit.register(folder.cleanup)
+                self._spools[name] = folder
+            return Path(self._spools[name].name)
 
     def warm(self, builders: Iterable[Callable[[], object]]) -> None:
-        """Build every derived artifact now (call in an app context), then drop the rdflib
-        copy: while serving, the store is the one copy of the data in this process."""
+        """Build the derived artifacts of ``builders`` now (call in an app context): by SPARQL
+        on the store, which stays the one copy of the data in this process."""
         for build in builders:
             build()
-        with self._lock:
-            self._rdf = None
-            self._warm = True
+
+    @property
+    def version(self) -> str:
+        """The dataset version ETags use (:func:`dataset_version`), computed on first use:
+        ``serve`` does it in the background (at 1M triples it takes seconds)."""
+        engine = self.engine
+        return self.cached("version", lambda: dataset_version(engine))
 
     def cached(self, name: str, build: Callable[[], T]) -> T:
-        """``derived[name]``, built by ``build`` the first time (the data never changes)."""
+        """``derived[name]``, built by ``build`` the first time (the data never changes); a
+        caller asking while another builds it waits for that build, not for every other."""
         with self._lock:
-            if name not in self.derived:
-                self.derived[name] = build()
-            value: T = self.derived[name]
-            return value
+            if name in self.derived:
+                value: T = self.derived[name]
+                return value
+            building = self._building.setdefault(name, threading.Lock())
+        with building:
+            with self._lock:
+                if name in self.derived:
+                    found: T = self.derived[name]
+                    return found
+            built = build()
+            with self._lock:
+                self.derived[name] = built
+            return built
 
 
 def dataset_version(engine: Engine) -> str:
@@ -165,7 +178,6 @@ def init_app(app: Flask, engine: Engine | None = None) -> State:
     current = State(
         engine=engine,
         queries=load_named_queries(queries_dir(root)),
-        version=dataset_version(engine),
         metrics=Metrics(),
         resources=root,
         pool_size=int(app.config.get("QUERY_PROCESSES", 2)),

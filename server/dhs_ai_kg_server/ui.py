@@ -4,7 +4,8 @@ dataset is, its key facts, the named queries, a way in), the query page at ``/qu
 ``/search`` (JSON for the search box's suggestions, an HTML results page without script).
 
 Every fact the front page shows comes from the server's own queries (``landing-*.rq``); the
-search runs ``search.rq`` with the text bound as a literal, never written into the query.
+search scans the label index read once at start-up (:func:`.derived.label_index`), ranking as
+``search.rq`` says (its ``LIMIT`` is the search's): no query over the graph per request.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
-from rdflib import RDFS, Literal, URIRef
+from rdflib import RDFS, URIRef
 
 from dhs_ai_kg.engine import OutputFormat
 from dhs_ai_kg.namespaces import PREFIXES
 
-from .derived import internal_query, ontology_graph
+from .derived import internal_query, label_index, ontology_graph
 from .editor_terms import editor_terms
 from .negotiation import choose
 from .state import state
@@ -130,8 +131,8 @@ def search_results(text: str) -> list[dict[str, str]]:
     if not text:
         return []
     return [
-        {"label": str(label), "iri": str(resource), "href": view(resource).href or str(resource)}
-        for _, resource, label, _, _ in state().engine.query(SEARCH.text, {"q": Literal(text)})
+        {"label": label, "iri": resource, "href": view(URIRef(resource)).href or resource}
+        for resource, label in label_index().search(text, SEARCH_LIMIT)
     ]
 
 

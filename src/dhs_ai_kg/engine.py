@@ -288,6 +288,13 @@ class QueryResult:
         assert isinstance(raw, ox.QuerySolutions)
         return sum(1 for _ in itertools.islice(raw, stop))
 
+    def extend(self, other: QueryResult) -> None:
+        """Add ``other``'s triples to this graph result (once each): one answer made of
+        several CONSTRUCTs."""
+        if self.kind != "graph" or other.kind != "graph":
+            raise ValueError("only CONSTRUCT/DESCRIBE results can be merged")
+        self._triples = list(dict.fromkeys([*self._graph(), *other._graph()]))
+
     def format(self, name: str | None = None) -> OutputFormat:
         """The output format called ``name`` for this result's kind (default: the first)."""
         name = name or next(iter(self.formats))
