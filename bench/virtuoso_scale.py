@@ -323,7 +323,7 @@ def report(rows: list[dict], command: str, note: str, loads: tuple[str, str]) ->
         "layout; an empty Virtuoso 7 on 127.0.0.1 (`tests/virtuoso.ini` with more buffers, no "
         "row cap, no query time cut-off); `dhs-ai-kg push --data DIR --endpoint "
         f"http://127.0.0.1:PORT{GSP_PATH} --user dba` (Graph Store Protocol, N-Triples, Digest "
-        "auth; a graph over 2 MB as a PUT then POSTs, as Virtuoso resets a body of ~4 MB). "
+        "auth; a graph over 1 MB as a PUT then POSTs, as Virtuoso resets a body of ~4 MB). "
         "Push: wall time of the command (the rdflib "
         "load of every file, then per graph serialize + PUT), peak RSS of the push process. "
         "Counts: triples per graph in Virtuoso (`COUNT(*)` per `GRAPH ?g`), in our embedded "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
+import socket
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -35,6 +36,7 @@ class Store:
 
     url: str = ""
     refuse: tuple[int, str] | None = None
+    drop: int = 0
     basic: tuple[str, str] | None = None
     puts: list[tuple[str, str, bytes, str | None]] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
@@ -48,6 +50,11 @@ def store() -> Iterator[Store]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_PUT(self) -> None:
+            if state.drop:  # close without reading the body: the client sees a reset
+                state.drop -= 1
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             auth = self.headers.get("Authorization")
             if state.basic and auth != "Basic " + base64.b64encode(
@@ -144,6 +151,19 @@ def test_cli_takes_the_request_limit(store: Store) -> None:
     assert "POST" in store.methods and all(len(body) <= 20_000 for _, _, body, _ in store.puts)
     assert main(["push", "--endpoint", store.url, "--max-request-bytes", "0"]) == 0
     assert store.methods[-4:] == ["PUT"] * 4
+
+
+def test_a_dropped_request_is_tried_again(store: Store) -> None:
+    data = Dataset()
+    graph = data.graph(URIRef("urn:x-g"))
+    for i in range(80_000):  # ~8 MB: more than the socket buffers hold
+        graph.add((URIRef(f"urn:x-s{i}"), URIRef("urn:x-p"), Literal("x" * 60)))
+    store.drop = 2
+    assert push(data, PushTarget(store.url, max_bytes=0)) == {"urn:x-g": 80_000}
+    assert store.methods == ["PUT"] and store.drop == 0
+    store.drop = 3
+    with pytest.raises(PushRefused, match="cannot reach"):
+        push(data, PushTarget(store.url, max_bytes=0))
 
 
 def test_credentials_answer_a_basic_challenge(store: Store) -> None:

@@ -618,7 +618,7 @@ def _add_picture_and_links(verb: Callable[..., argparse.ArgumentParser]) -> None
 
 EXIT_REFUSED = 1
 #: ``dhs_ai_kg.push.PushTarget.max_bytes``'s default (the CLI never imports push at start-up).
-PUSH_MAX_BYTES = 2_000_000
+PUSH_MAX_BYTES = 1_000_000
 
 
 def _cmd_push(args: argparse.Namespace) -> int:

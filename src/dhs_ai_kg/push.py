@@ -24,6 +24,10 @@ from rdflib import Dataset, URIRef
 
 __all__ = ["PushRefused", "PushTarget", "push"]
 
+#: Tries of one request the store dropped (reset, broken pipe): Virtuoso answers the first,
+#: unauthenticated try of a large body with its Digest challenge and closes the connection
+#: while the body is still being sent. A PUT or POST of the same triples again is harmless.
+_ATTEMPTS = 3
 #: The most characters of a store's error body repeated in a message.
 _SHOWN = 500
 
@@ -45,7 +49,7 @@ class PushTarget:
     password: str | None = None
     timeout: float = 60.0
     #: The largest request body, in bytes, before a graph is sent in parts (0: never).
-    max_bytes: int = 2_000_000
+    max_bytes: int = 1_000_000
 
     def graph_url(self, graph: str) -> str:
         """The URL of ``graph`` on the store (indirect identification, ``?graph=``)."""
@@ -130,12 +134,16 @@ def _send(
         method=method,
         headers={"Content-Type": "application/n-triples"},
     )
-    try:
-        with opener.open(request, timeout=target.timeout) as response:
-            status: int = response.status
-            return status
-    except urllib.error.HTTPError as error:
-        raise _refusal(graph, error) from None
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise PushRefused(f"cannot reach {target.endpoint}: {reason}") from None
+    for attempt in range(_ATTEMPTS):
+        try:
+            with opener.open(request, timeout=target.timeout) as response:
+                status: int = response.status
+                return status
+        except urllib.error.HTTPError as error:
+            raise _refusal(graph, error) from None
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            dropped = isinstance(reason, ConnectionResetError | BrokenPipeError)
+            if not dropped or attempt == _ATTEMPTS - 1:
+                raise PushRefused(f"cannot reach {target.endpoint}: {reason}") from None
+    raise AssertionError("unreachable")
