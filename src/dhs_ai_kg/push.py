@@ -19,6 +19,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import Dataset, URIRef
 
@@ -64,8 +65,34 @@ class PushTarget:
         passwords.add_password(None, self.endpoint, self.user, self.password or "")
         return urllib.request.build_opener(
             urllib.request.HTTPBasicAuthHandler(passwords),
-            urllib.request.HTTPDigestAuthHandler(passwords),
+            _UpFrontDigest(passwords),
         )
+
+
+class _UpFrontDigest(urllib.request.HTTPDigestAuthHandler):
+    """Digest auth that, once challenged, answers every later request up front with the last
+    challenge (nonce count incremented), so a large body is never sent unauthenticated:
+    Virtuoso answers such a request with its challenge before reading the body and closes,
+    and the client's send breaks. A stale nonce gets a new challenge, answered as usual."""
+
+    challenge: dict[str, str] | None = None
+
+    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
+        """Add the Digest answer to the last challenge, if any."""
+        if self.challenge is not None and not req.has_header(self.auth_header):
+            answer = self.get_authorization(req, self.challenge)
+            if answer:
+                req.add_unredirected_header(self.auth_header, f"Digest {answer}")
+        return req
+
+    https_request = http_request
+
+    def retry_http_digest_auth(self, req: urllib.request.Request, auth: str) -> Any:
+        """Keep the challenge, then answer it as urllib does."""
+        challenge = auth.split(" ", 1)[1]
+        items = urllib.request.parse_http_list(challenge)
+        self.challenge = urllib.request.parse_keqv_list([item for item in items if item])
+        return super().retry_http_digest_auth(req, auth)
 
 
 def _refusal(graph: str, error: urllib.error.HTTPError) -> PushRefused:
