@@ -617,6 +617,8 @@ def _add_picture_and_links(verb: Callable[..., argparse.ArgumentParser]) -> None
 # --- push (issue 7: any Graph Store Protocol store) ----------------------------------------
 
 EXIT_REFUSED = 1
+#: ``dhs_ai_kg.push.PushTarget.max_bytes``'s default (the CLI never imports push at start-up).
+PUSH_MAX_BYTES = 1_000_000
 
 
 def _cmd_push(args: argparse.Namespace) -> int:
@@ -633,7 +635,7 @@ def _cmd_push(args: argparse.Namespace) -> int:
             if not sys.stdin.isatty():
                 raise CliError(f"--user needs a password: set {args.password_env}")
             password = getpass.getpass(f"password for {args.user} at {args.endpoint}: ")
-    target = PushTarget(args.endpoint, args.user, password, args.timeout)
+    target = PushTarget(args.endpoint, args.user, password, args.timeout, args.max_request_bytes)
     try:
         sent = push(_dataset(args), target, lambda line: _say(sys.stderr, line))
     except PushRefused as refused:
@@ -664,6 +666,14 @@ def _add_push(verb: Callable[..., argparse.ArgumentParser]) -> None:
         "asked on the terminal when unset)",
     )
     push.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS")
+    push.add_argument(
+        "--max-request-bytes",
+        type=int,
+        default=PUSH_MAX_BYTES,
+        metavar="N",
+        help=f"send a graph over N bytes of N-Triples as a PUT then POSTs (default {PUSH_MAX_BYTES}"
+        "; Virtuoso 7 resets a body of ~4 MB; 0: one PUT per graph)",
+    )
     _add_data_option(push)
 
 

@@ -1,0 +1,431 @@
+"""Beyond one machine: our releases pushed into Virtuoso 7 at scale, the named queries timed there.
+
+Run from the repository root (see bench/README.md, "Virtuoso at scale"):
+
+    .venv/bin/python bench/virtuoso_scale.py            # --sizes 100k,1m (default)
+
+For each size: synthetic releases (``bench/datagen.py``, cached in ``bench/.cache/`` as
+``bench/scale.py`` keeps them) beside our release; a throwaway Virtuoso 7 on 127.0.0.1 (free
+ports, its own database in a temporary folder, its process group killed on exit, error, Ctrl-C
+or SIGTERM, the folder removed); ``dhs-ai-kg push --data DIR`` into its Graph Store Protocol
+endpoint, timed per graph; Virtuoso's per-graph triple counts checked against ours; then every
+named query (``queries/*.rq``: required parameters bound to values of the generated data,
+optional ones open; each parameterised query also bound with the real release's values of
+``bench/queries/peers-bindings.json``) answered by Virtuoso and by our embedded engine
+(pyoxigraph, loaded with ``--data`` as the CLI loads it), the answers compared as result sets,
+then timed on both (p50/p99 of ``--repeat`` runs, the two alternating). Writes
+``bench/results/<date>-virtuoso-scale.md`` with a ``.json`` beside it and prints the report's
+path. Exit code 1 when a count or an answer differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path[:0] = [str(BENCH), str(ROOT / "tests")]
+
+import peers  # noqa: E402  (answers made comparable, the machine, versions)
+import scale  # noqa: E402  (the cached synthetic data, its parameter values, percentiles)
+import serving  # noqa: E402  (servers in process groups, GET, readiness)
+from serving import HOST, RUNNING, Server, log  # noqa: E402
+
+BINDINGS = BENCH / "queries" / "peers-bindings.json"
+GSP_PATH = "/sparql-graph-crud-auth"  # Digest auth; a fresh database's dba password is dba
+USER = PASSWORD = "dba"
+PUSH_LINE = re.compile(
+    r"^<(?P<graph>[^>]+)>: (?P<n>\d+) triples sent \((?P<status>\d+)"
+    r"(?:, (?P<requests>\d+) requests)?\) in (?P<s>[0-9.]+) s$"
+)
+COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+
+# --- Virtuoso --------------------------------------------------------------------------------
+
+
+def virtuoso_ini(db: Path, data: Path, sql_port: int, http_port: int, buffers: int) -> str:
+    """``tests/virtuoso.ini`` for a bigger store: ``buffers`` 8 KB pages of cache, no row cap
+    below our answers' sizes, no cut-off of slow queries (Virtuoso answers a partial result when
+    ``MaxQueryExecutionTime`` runs out, which would be timed as an answer)."""
+    text = serving.VIRTUOSO_INI.format(
+        db=db, data=data, host=HOST, sql_port=sql_port, http_port=http_port, connections=10
+    )
+    for key, value in (
+        ("NumberOfBuffers", buffers),
+        ("MaxDirtyBuffers", buffers * 3 // 4),
+        ("ResultSetMaxRows", 10_000_000),
+        ("MaxQueryExecutionTime", 0),
+    ):
+        text, found = re.subn(rf"^({key}\s*=\s*)\d+", rf"\g<1>{value}", text, flags=re.MULTILINE)
+        assert found == 1, key
+    return text
+
+
+def start_virtuoso(workdir: Path, buffers: int) -> Server:
+    """An empty Virtuoso 7 on loopback in ``workdir``; ready for SQL and HTTP."""
+    db, data = workdir / "db", workdir / "data"
+    db.mkdir(parents=True)
+    data.mkdir()
+    sql_port, http_port = serving.free_port(), serving.free_port()
+    ini = workdir / "virtuoso.ini"
+    ini.write_text(virtuoso_ini(db, data, sql_port, http_port, buffers), encoding="utf-8")
+    server = Server("virtuoso", http_port, "/sparql")
+    server.start(["virtuoso-t", "+foreground", "+configfile", str(ini)], workdir, workdir)
+    isql = ["isql-vt", f"{HOST}:{sql_port}", USER, PASSWORD, "exec=select 1;"]
+    deadline = time.monotonic() + 120
+    try:
+        while subprocess.run(isql, capture_output=True, timeout=30).returncode != 0:
+            assert server.process is not None
+            if server.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"virtuoso did not start:\n{server.tail()}")
+            time.sleep(0.3)
+        ask = "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"})
+        serving.wait_ready(server, ask, 60, peers.SELECT_ACCEPT)
+    except BaseException:
+        serving.stop_all([server])
+        raise
+    return server
+
+
+def virtuoso_counts(server: Server, graphs: set[str]) -> dict[str, int]:
+    """Triples per graph of ``graphs`` in Virtuoso (0 for a graph it does not have)."""
+    url = server.url(server.query_target(COUNTS))
+    status, body, _ = serving.http_get(url, peers.SELECT_ACCEPT, timeout=600)
+    if status != 200:
+        raise RuntimeError(f"virtuoso's count query: HTTP {status}: {body[:300]!r}")
+    found = {b["g"]["value"]: int(b["n"]["value"]) for b in json.loads(body)["results"]["bindings"]}
+    return {g: found.get(g, 0) for g in sorted(graphs)}
+
+
+# --- the push --------------------------------------------------------------------------------
+
+
+def push(data: Path, endpoint: str, timeout: float) -> dict:
+    """``dhs-ai-kg push --data DATA`` as a user runs it: wall seconds, peak RSS, and per graph
+    the triples sent and the seconds it said it took (serialize + PUT)."""
+    argv = [sys.executable, "-m", "dhs_ai_kg_cli", "push", "--data", str(data)]
+    argv += ["--endpoint", endpoint, "--user", USER, "--timeout", str(timeout)]
+    env = {**os.environ, "DHS_AI_KG_PASSWORD": PASSWORD}
+    graphs: dict[str, dict[str, float]] = {}
+    said: list[str] = []
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            line = line.rstrip("\n")
+            said.append(line)
+            log(f"push: {line}")
+            match = PUSH_LINE.match(line)
+            if match:
+                graphs[match["graph"]] = {
+                    "sent": int(match["n"]),
+                    "s": float(match["s"]),
+                    "status": int(match["status"]),
+                    "requests": int(match["requests"] or 1),
+                    "at_s": time.perf_counter() - start,
+                }
+        _, status, usage = os.wait4(proc.pid, 0)
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"push exited {proc.returncode}:\n" + "\n".join(said[-10:]))
+    first = min((g["at_s"] - g["s"] for g in graphs.values()), default=0.0)
+    return {
+        "wall_s": wall,
+        "before_first_s": first,
+        "rss_mb": usage.ru_maxrss / 1024,
+        "graphs": graphs,
+    }
+
+
+# --- the queries -----------------------------------------------------------------------------
+
+
+def variants(seed: int) -> list[tuple[str, str]]:
+    """(label, query text) of every named query: required parameters from synthetic release 1
+    of ``seed``, optional ones open; then each parameterised query with every parameter bound
+    to the real release's values (``peers-bindings.json``)."""
+    from dhs_ai_kg.named_queries import load_named_queries
+
+    synthetic = scale.sample_values(seed)
+    real = {k: v for k, v in json.loads(BINDINGS.read_text("utf-8")).items() if k[:1] != "_"}
+    named = load_named_queries(ROOT / "queries")
+    out = [(name, q.bound_text(scale.required_values(q, synthetic))) for name, q in named.items()]
+    out += [
+        (f"{name} (real release)", q.bound_text({p.name: real[p.name] for p in q.parameters}))
+        for name, q in named.items()
+        if q.parameters
+    ]
+    return out
+
+
+def embedded_query(engine: object, label: str, text: str) -> tuple[peers.Query, str]:
+    """Our engine's answer to ``text`` as a comparable :class:`peers.Query`, and the format
+    its timing serializes to (the one Virtuoso is asked for)."""
+    result = engine.query(text)  # type: ignore[attr-defined]
+    fmt = "ntriples" if result.kind == "graph" else "json"
+    want, order = peers.parse_answer(result.kind, result.serialize(fmt), "application/n-triples")
+    size = (
+        len(want)
+        if result.kind == "graph"
+        else (int(want) if result.kind == "ask" else sum(want.values()))
+    )  # type: ignore[arg-type, attr-defined]
+    ordered = re.search(r"^ORDER BY\b", text, re.MULTILINE) is not None
+    return peers.Query(label, text, result.kind, ordered, want, order, size), fmt
+
+
+def time_queries(
+    server: Server,
+    engine: object,
+    queries: list[tuple[peers.Query, str]],
+    repeat: int,
+    budget: float,
+) -> dict[str, dict]:
+    """Per query: Virtuoso's and the embedded engine's samples (ms), alternating which goes
+    first; a cell stops early after ``budget`` seconds once it has three samples."""
+    out: dict[str, dict] = {}
+    for q, fmt in queries:
+        url = server.url(server.query_target(q.text))
+        virt: list[float] = []
+        ours: list[float] = []
+        errors = 0
+        began = time.perf_counter()
+        for round_ in range(repeat):
+            if round_ >= 3 and time.perf_counter() - began > budget:
+                break
+            for who in ("virtuoso", "ours") if round_ % 2 == 0 else ("ours", "virtuoso"):
+                t = time.perf_counter()
+                if who == "virtuoso":
+                    status, _, _ = serving.http_get(url, q.accept, timeout=600)
+                    virt.append((time.perf_counter() - t) * 1000)
+                    errors += status != 200
+                else:
+                    engine.query(q.text).serialize(fmt)  # type: ignore[attr-defined]
+                    ours.append((time.perf_counter() - t) * 1000)
+        out[q.name] = {
+            "rows": q.size,
+            "virtuoso_p50_ms": statistics.median(virt),
+            "virtuoso_p99_ms": scale.percentile(virt, 99),
+            "ours_p50_ms": statistics.median(ours),
+            "ours_p99_ms": scale.percentile(ours, 99),
+            "n": len(virt),
+            "errors": errors,
+        }
+        done = out[q.name]
+        log(
+            f"  {q.name}: virtuoso {done['virtuoso_p50_ms']:.1f}, ours {done['ours_p50_ms']:.1f} ms"
+        )
+    return out
+
+
+# --- one size --------------------------------------------------------------------------------
+
+
+def run_size(size: int, args: argparse.Namespace) -> dict:
+    """Generate (or reuse), push, count, check and time at ``size`` synthetic triples."""
+    from dhs_ai_kg.engine import Engine
+    from dhs_ai_kg.loading import load_store
+
+    data = scale.dataset_for(size, args.seed, args.cache)
+    workdir = Path(tempfile.mkdtemp(prefix="virtuoso-scale-"))
+    try:
+        log(f"{size}: start Virtuoso in {workdir}")
+        server = start_virtuoso(workdir, args.buffers)
+        try:
+            endpoint = server.url(GSP_PATH)
+            log(f"{size}: dhs-ai-kg push --data {data} --endpoint {endpoint}")
+            pushed = push(data, endpoint, args.push_timeout)
+            log(f"{size}: load the embedded engine")
+            t = time.perf_counter()
+            engine = Engine(load_store([data]))
+            load_s = time.perf_counter() - t
+            ours = {
+                g.value: sum(1 for _ in engine.store.quads_for_pattern(None, None, None, g))
+                for g in engine.store.named_graphs()
+            }
+            graphs = set(ours) | set(pushed["graphs"])
+            stored = virtuoso_counts(server, graphs)
+            sent = {g: int(pushed["graphs"].get(g, {}).get("sent", 0)) for g in sorted(graphs)}
+            ours = {g: ours.get(g, 0) for g in sorted(graphs)}
+            counts_agree = stored == ours == sent
+            log(f"{size}: counts {'agree' if counts_agree else 'DIFFER'}: {stored}")
+            queries = []
+            for label, text in variants(args.seed):
+                queries.append(embedded_query(engine, label, text))
+            verdicts = peers.check_server(server, [q for q, _ in queries])
+            for name, verdict in verdicts.items():
+                if verdict:
+                    log(f"!!!!! ANSWER MISMATCH {name}: {verdict}")
+            log(f"{size}: timing {len(queries)} queries")
+            timings = time_queries(server, engine, queries, args.repeat, args.budget)
+        finally:
+            serving.stop_all([server])
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {
+        "size": size,
+        "quads": sum(ours.values()),
+        "data": str(data),
+        "push": pushed,
+        "embedded_load_s": load_s,
+        "counts": {"virtuoso": stored, "ours": ours, "sent": sent, "agree": counts_agree},
+        "verdicts": verdicts,
+        "queries": timings,
+    }
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def short(graph: str) -> str:
+    """``…/graph/release`` -> ``release``."""
+    return graph.rstrip("/").rsplit("/", 1)[-1]
+
+
+def report(rows: list[dict], command: str, note: str, loads: tuple[str, str]) -> str:
+    """The Markdown report."""
+    facts = peers.machine()
+    lines = [
+        f"# Virtuoso 7 at scale: push and named queries ({dt.date.today().isoformat()})",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Machine: {facts['CPU']}, {facts['cores']} cores, {facts['RAM']} RAM, {facts['OS']}. "
+        f"Load average before / after: {loads[0]} / {loads[1]}. {note}",
+        "",
+        f"Versions: Virtuoso (Debian virtuoso-opensource {peers._deb('virtuoso-opensource')}, "
+        f"single server); dhs-ai-kg {peers._dist('dhs-ai-kg')}, rdflib {peers._dist('rdflib')}, "
+        f"pyoxigraph {peers._dist('pyoxigraph')}, Python {peers.platform.python_version()}.",
+        "",
+        "Per size: our release plus synthetic releases (`bench/datagen.py`) in the `--data` "
+        "layout; an empty Virtuoso 7 on 127.0.0.1 (`tests/virtuoso.ini` with more buffers, no "
+        "row cap, no query time cut-off); `dhs-ai-kg push --data DIR --endpoint "
+        f"http://127.0.0.1:PORT{GSP_PATH} --user dba` (Graph Store Protocol, N-Triples, Digest "
+        "auth; a graph over 1 MB as a PUT then POSTs, as Virtuoso resets a body of ~4 MB). "
+        "Push: wall time of the command (the rdflib "
+        "load of every file, then per graph serialize + PUT), peak RSS of the push process. "
+        "Counts: triples per graph in Virtuoso (`COUNT(*)` per `GRAPH ?g`), in our embedded "
+        "engine (pyoxigraph, `load_store` as the CLI loads `--data`) and as sent. Queries: the "
+        "same text (parameters written into its `VALUES`, the query's own `FROM`s) to "
+        "Virtuoso by GET (JSON results, N-Triples for DESCRIBE) and to the embedded engine "
+        "in this process (query + serialization to the same format); answers compared as "
+        "result sets (graphs by isomorphism, row order where the query has `ORDER BY`) before "
+        "timing; p50/p99 ms, the two alternating run by run.",
+    ]
+    for r in rows:
+        push_ = r["push"]
+        lines += [
+            "",
+            f"## {r['quads']:,} quads (synthetic target {r['size']:,} triples)",
+            "",
+            f"Push: {push_['wall_s']:.1f} s wall, of which {push_['before_first_s']:.1f} s before "
+            f"the first PUT (loading the files through rdflib); peak RSS {push_['rss_mb']:.0f} MB. "
+            f"Embedded engine load (pyoxigraph bulk loader): {r['embedded_load_s']:.1f} s. "
+            f"Counts {'**agree**' if r['counts']['agree'] else '**DIFFER**'}.",
+            "",
+            "| graph | sent | in Virtuoso | in our engine | requests | serialize + send s "
+            "| triples/s |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for graph, stored in r["counts"]["virtuoso"].items():
+            g = push_["graphs"].get(graph, {"s": 0.0, "requests": 0})
+            sent = r["counts"]["sent"][graph]
+            rate = f"{sent / g['s']:,.0f}" if g["s"] > 0 else "-"
+            lines.append(
+                f"| {short(graph)} | {sent:,} | {stored:,} | {r['counts']['ours'][graph]:,} "
+                f"| {g['requests']} | {g['s']:.2f} | {rate} |"
+            )
+        wrong = {k: v for k, v in r["verdicts"].items() if v}
+        lines += [
+            "",
+            f"Named queries ({len(r['queries'])}; answers: "
+            + ("all the same as ours" if not wrong else f"**{len(wrong)} differ**")
+            + "), p50 / p99 ms:",
+            "",
+            "| query | rows | Virtuoso | ours (embedded) | Virtuoso ÷ ours (p50) | runs |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for name, q in r["queries"].items():
+            answer = f" WRONG: {wrong[name]}" if name in wrong else ""
+            ratio = q["virtuoso_p50_ms"] / q["ours_p50_ms"] if q["ours_p50_ms"] > 0 else 0.0
+            errors = f", {q['errors']} errors" if q["errors"] else ""
+            lines.append(
+                f"| {name}{answer} | {q['rows']:,} | {q['virtuoso_p50_ms']:.1f} / "
+                f"{q['virtuoso_p99_ms']:.1f} | {q['ours_p50_ms']:.1f} / {q['ours_p99_ms']:.1f} "
+                f"| {ratio:.2f} | {q['n']}{errors} |"
+            )
+    lines += [
+        "",
+        "Not measured here: Virtuoso's bulk loader (`ld_dir` + `rdf_loader_run`) at these "
+        "sizes, concurrency (one query at a time), Virtuoso's cluster edition (not available "
+        "here), and any other scale-out store (`docs/scale-out.md`).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every size and write the report; 1 when a count or an answer differs."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100k,1m", help="comma list of synthetic triples")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeat", type=int, default=20, help="runs per query and engine")
+    parser.add_argument("--budget", type=float, default=30.0, help="seconds per query at most")
+    parser.add_argument("--buffers", type=int, default=200_000, help="Virtuoso's 8 KB buffers")
+    parser.add_argument("--push-timeout", type=float, default=3600.0, help="seconds per PUT")
+    parser.add_argument("--cache", type=Path, default=scale.CACHE, help="where the data is kept")
+    parser.add_argument("--output", type=Path, help="default bench/results/DATE-virtuoso-scale.md")
+    parser.add_argument("--note", default="The machine was shared with other jobs and noisy.")
+    args = parser.parse_args(argv)
+    for program in ("virtuoso-t", "isql-vt"):
+        if shutil.which(program) is None:
+            sys.exit(f"{program} is missing: `apt-get install -y virtuoso-opensource`")
+    output = args.output or BENCH / "results" / f"{dt.date.today().isoformat()}-virtuoso-scale.md"
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    before = load_average()
+    try:
+        rows = [run_size(scale.parse_size(token), args) for token in args.sizes.split(",")]
+    finally:
+        serving.stop_all(list(RUNNING))
+        signal.signal(signal.SIGTERM, previous)
+    shown = ["--sizes", args.sizes]
+    shown += ["--repeat", str(args.repeat)] if args.repeat != 20 else []
+    shown += ["--seed", str(args.seed)] if args.seed != 42 else []
+    command = " ".join([".venv/bin/python bench/virtuoso_scale.py", *shown])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(report(rows, command, args.note, (before, load_average())), encoding="utf-8")
+    output.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    print(output)
+    bad = [r["size"] for r in rows if not r["counts"]["agree"] or any(r["verdicts"].values())]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
