@@ -214,7 +214,7 @@ def measure(server: str) -> None:
         browser.close()
 
 
-if __name__ == "__main__":  # python tests/browser/pages.py http://127.0.0.1:PORT/
+if __name__ == "__main__":  # cd tests/browser && PYTHONPATH=.. python pages.py http://127.0.0.1:PORT/
     import sys
 
     measure(sys.argv[1])
