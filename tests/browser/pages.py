@@ -214,7 +214,8 @@ def measure(server: str) -> None:
         browser.close()
 
 
-if __name__ == "__main__":  # cd tests/browser && PYTHONPATH=.. python pages.py http://127.0.0.1:PORT/
+# cd tests/browser && PYTHONPATH=.. python pages.py http://127.0.0.1:PORT/
+if __name__ == "__main__":
     import sys
 
     measure(sys.argv[1])
