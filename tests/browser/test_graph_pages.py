@@ -121,6 +121,7 @@ def test_explore_opens_a_page_by_click_and_by_keyboard(page, server):
                    const omb = cy.$id('org/omb');
                    omb.style("z-index", 999);  // never under another node
                    cy.center(omb);
+                   cy.resize();  // read the box's place again (cached till a scroll event)
                    const p = cy.$id('org/omb').renderedPosition(); return [p.x, p.y]; }"""
     )
     box = page.locator("#cy").bounding_box()
