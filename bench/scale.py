@@ -134,7 +134,7 @@ def worker_inprocess(data: Path | None, repeat: int, seed: int, budget: float) -
 def worker_validate(data: Path | None) -> dict:
     """Load, validate against the shapes, check the quotes: ``dhs-ai-kg validate``'s work."""
     from dhs_ai_kg.grounding import quote_problems, release_texts
-    from dhs_ai_kg.loading import load_dataset, union_graph
+    from dhs_ai_kg.loading import load_dataset
     from dhs_ai_kg.resources import resource_dir
     from dhs_ai_kg.validation import validate
 
@@ -143,9 +143,8 @@ def worker_validate(data: Path | None) -> dict:
     loaded = time.perf_counter()
     outcome = validate(dataset)
     shacl = time.perf_counter()
-    union = union_graph(dataset)
     folders = [resource_dir("data") / "source"] + ([data.parent / "source"] if data else [])
-    problems = quote_problems(union, release_texts(union, folders))
+    problems = quote_problems(dataset, release_texts(dataset, folders))
     quoted = time.perf_counter()
     return {
         "load_s": loaded - start,

@@ -148,15 +148,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _quote_problems(dataset: Dataset, args: argparse.Namespace) -> list[str]:
     """Quotes not found exactly once in their release's text (``source/`` beside each graphs
-    folder, ``data/source`` for the project's own)."""
+    folder, ``data/source`` for the project's own); the dataset is read in place."""
     from dhs_ai_kg.grounding import quote_problems, release_texts
-    from dhs_ai_kg.loading import union_graph
     from dhs_ai_kg.resources import resource_dir
 
     folders = [resource_dir("data") / "source"]
     folders += [Path(d).parent / "source" for d in args.data or []]
-    union = union_graph(dataset)
-    return quote_problems(union, release_texts(union, folders))
+    return quote_problems(dataset, release_texts(dataset, folders))
 
 
 # --- query --------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,28 +47,50 @@ class Quote:
         return count
 
 
+def _pairs(data: Graph, predicate: URIRef) -> Iterator[tuple[Node, Node]]:
+    """Subject and object of each ``predicate`` statement: in every graph of a dataset, read in
+    place (one index lookup, no union copy), or in a plain graph."""
+    if isinstance(data, Dataset):
+        return ((s, o) for s, _, o, _ in data.quads((None, predicate, None, None)))
+    return data.subject_objects(predicate)
+
+
+def _first_objects(data: Graph, predicate: URIRef) -> dict[Node, Node]:
+    """Each subject of ``predicate`` mapped to its first object, as ``Graph.value`` picks."""
+    found: dict[Node, Node] = {}
+    for subject, obj in _pairs(data, predicate):
+        found.setdefault(subject, obj)
+    return found
+
+
 def quotes(graph: Graph) -> list[Quote]:
-    """Every TextQuoteSelector in ``graph`` (a graph or the union of a dataset's graphs)."""
+    """Every TextQuoteSelector in ``graph``: a plain graph, or a dataset read across all its
+    graphs. One pass per property (five in all), so the cost is linear in the quotes."""
+    exacts = _first_objects(graph, OA.exact)
+    prefixes = _first_objects(graph, OA.prefix)
+    suffixes = _first_objects(graph, OA.suffix)
+    sources = _first_objects(graph, OA.hasSource)
     found = []
-    for target, selector in graph.subject_objects(OA.hasSelector):
-        exact = graph.value(selector, OA.exact)
+    for target, selector in dict.fromkeys(_pairs(graph, OA.hasSelector)):
+        exact = exacts.get(selector)
         if not isinstance(exact, Literal):
             continue
-        source = graph.value(target, OA.hasSource)
+        source = sources.get(target)
         found.append(
             Quote(
                 selector=selector,
                 source=source if isinstance(source, URIRef) else None,
                 exact=str(exact),
-                prefix=str(graph.value(selector, OA.prefix) or ""),
-                suffix=str(graph.value(selector, OA.suffix) or ""),
+                prefix=str(prefixes.get(selector) or ""),
+                suffix=str(suffixes.get(selector) or ""),
             )
         )
     return found
 
 
 def quote_problems(graph: Graph, texts: dict[URIRef, str]) -> list[str]:
-    """Quotes that are not in their source's text exactly once, as readable messages.
+    """Quotes that are not in their source's text exactly once, as readable messages; ``graph``
+    is a plain graph or a dataset (read in place, across all its graphs).
 
     ``texts`` maps each release IRI to its de-bolded text; a quote whose source is not in it
     is a problem too.
@@ -93,13 +116,14 @@ SOURCE_SPACE = "https://w3id.org/dhs-ai-kg/source/"
 
 
 def release_texts(graph: Graph, source_dirs: list[Path]) -> dict[URIRef, str]:
-    """Each release's de-bolded text, found by its ``dcterms:source`` in ``source_dirs``.
+    """Each release's de-bolded text, found by its ``dcterms:source`` in ``source_dirs``;
+    ``graph`` is a plain graph or a dataset (read in place, across all its graphs).
 
     A release's text is ``<https://w3id.org/dhs-ai-kg/source/NAME>``, shipped as
     ``source/NAME`` next to the graphs (``data/source/release.txt`` for the real release).
     """
     texts: dict[URIRef, str] = {}
-    for release, source in graph.subject_objects(DCTERMS.source):
+    for release, source in _pairs(graph, DCTERMS.source):
         if not (isinstance(release, URIRef) and str(source).startswith(SOURCE_SPACE)):
             continue
         name = str(source)[len(SOURCE_SPACE) :]
