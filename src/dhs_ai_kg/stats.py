@@ -8,9 +8,11 @@ graph, so the command and ``/.well-known/void`` cannot disagree.
 
 :func:`add_statistics` keeps the class and property partitions in a derived named graph of the
 store (:data:`STATISTICS`, ``sparql/statistics-partitions.rq``), counted once at load:
-``sparql/dataset-statistics-stored.rq`` reads them in milliseconds where the live aggregate
-(``sparql/dataset-statistics-live.rq``) scans every quad, and :func:`void_description` reuses
-them. The graph is not data: the VoID queries leave it out of every count.
+named query 13 (``queries/13-dataset-statistics.rq``) reads them in milliseconds where the
+live aggregate (``sparql/dataset-statistics-live.rq``) scans every quad, and
+:func:`void_description` reuses them. The graph is not data: the
+:class:`~dhs_ai_kg.engine.Engine` keeps it apart from the data store, so no count, dump or
+query without a dataset clause sees it.
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ import pyoxigraph as ox
 from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .engine import Engine
+from .engine import STATISTICS_GRAPH, Engine
 from .loading import bind_prefixes
 from .named_queries import NamedQuery, parse_named_query
 from .namespaces import DATASET, GRAPH, VOID, graph_iri
+from .resources import queries_dir
 from .validation import short
 
 __all__ = [
@@ -53,20 +56,16 @@ VOID_QUERIES: tuple[NamedQuery, ...] = tuple(
 )
 
 #: The derived named graph holding the class and property partitions (not data).
-STATISTICS = graph_iri("statistics")
+STATISTICS = STATISTICS_GRAPH
 #: The named graphs the partitions are counted over (queries/13's ``FROM NAMED``).
 COUNTED_GRAPHS: tuple[URIRef, ...] = tuple(
     graph_iri(name) for name in ("release", "provenance", "links", "metadata")
 )
 #: Query 13's rows counted now (a scan of every quad) and read from the statistics graph.
 LIVE_STATISTICS = parse_named_query(_SPARQL / "dataset-statistics-live.rq")
-STORED_STATISTICS = parse_named_query(_SPARQL / "dataset-statistics-stored.rq")
+STORED_STATISTICS = parse_named_query(queries_dir() / "13-dataset-statistics.rq")
 _PARTITIONS = parse_named_query(_SPARQL / "statistics-partitions.rq")
 _STORED_PARTITIONS = parse_named_query(_SPARQL / "void-partitions-stored.rq")
-
-
-def _named_graphs(store: ox.Store) -> set[str]:
-    return {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
 
 
 def has_statistics(store: ox.Store) -> bool:
@@ -87,11 +86,11 @@ def add_statistics(store: ox.Store) -> int:
     return len(triples)
 
 
-def _stored_partitions_apply(store: ox.Store) -> bool:
-    """Whether the statistics graph's partitions are VoID's: it exists and no data graph lies
-    outside the graphs it counted (VoID counts every data graph)."""
-    data = _named_graphs(store) - {str(STATISTICS)}
-    return has_statistics(store) and data <= {str(g) for g in COUNTED_GRAPHS}
+def _stored_partitions_apply(engine: Engine) -> bool:
+    """Whether the statistics graph's partitions are VoID's: the engine holds it and no data
+    graph lies outside the graphs it counted (VoID counts every data graph)."""
+    counted = {str(g) for g in COUNTED_GRAPHS}
+    return engine.statistics is not None and engine.graph_iris() <= counted
 
 
 def void_description(engine: Engine) -> Graph:
@@ -99,7 +98,7 @@ def void_description(engine: Engine) -> Graph:
     partitions read from the statistics graph when it holds them (:func:`add_statistics`)."""
     graph = bind_prefixes(Graph())
     queries: Iterable[NamedQuery] = VOID_QUERIES
-    if _stored_partitions_apply(engine.store):
+    if _stored_partitions_apply(engine):
         queries = [_STORED_PARTITIONS if q.name == "void-partitions" else q for q in VOID_QUERIES]
     for query in queries:
         for triple in engine.query(query.text):
