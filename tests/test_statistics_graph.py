@@ -31,6 +31,7 @@ from dhs_ai_kg.stats import (
     STORED_STATISTICS,
     compute_stats,
     has_statistics,
+    peer_text,
     void_description,
 )
 from dhs_ai_kg.store_export import count_triples, graph_triples, write_store
@@ -281,3 +282,18 @@ def test_named_query_13_is_the_live_aggregate_in_the_cli(
         assert cli_main(["query", query, *data, "--format", "csv"]) == 0
         answers.append(capsys.readouterr().out)
     assert answers[0] == answers[1] and answers[0].count("\n") > 20
+
+
+@pytest.mark.parametrize("synthetic_data", [False, True], ids=["release", "datagen"])
+def test_a_peer_is_sent_the_live_aggregate(
+    synthetic_data: bool, request: pytest.FixtureRequest
+) -> None:
+    """bench/peers.py and bench/virtuoso_scale.py send :func:`peer_text` to stores without
+    the statistics graph: there it gives named query 13's rows, as our engine gives them."""
+    folders = [request.getfixturevalue("synthetic")] if synthetic_data else []
+    peer, ours = Engine(load_store(folders)), Engine(load_store(folders, statistics=True))
+    sent = peer_text(STORED_STATISTICS.name, STORED_STATISTICS.text)
+    assert sent == LIVE_STATISTICS.text
+    assert _rows(peer, sent) == _rows(ours, STORED_STATISTICS.text) != []
+    assert _rows(peer, STORED_STATISTICS.text) == []  # why the peers need it
+    assert peer_text("01-lead-organizations", "SELECT * {}") == "SELECT * {}"

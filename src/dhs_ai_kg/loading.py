@@ -128,8 +128,9 @@ def load_store(
     Relative IRIs resolve against the file's URI, as rdflib resolves them; blank node labels
     are scoped to their file, as in rdflib. With ``statistics``, the class and property
     partitions are then counted once into the derived statistics graph
-    (:func:`dhs_ai_kg.stats.add_statistics`: what query 13's stored form reads); off by
-    default, as every other reader of the store would see that graph as data."""
+    (:func:`dhs_ai_kg.stats.add_statistics`: what named query 13 reads); an
+    :class:`~dhs_ai_kg.engine.Engine` made from the store keeps it apart from the data.
+    Off by default: a reader of the bare store would see that graph as data."""
     store = ox.Store()
     for path in data_files(extra_folders, root):
         try:
