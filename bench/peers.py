@@ -79,6 +79,12 @@ class Query:
     want: object  # Counter of rows, bool, or an rdflib Graph
     want_order: tuple[answers.Row, ...]
     size: int
+    #: The text a store without our statistics graph is sent (query 13: the live aggregate).
+    peer_text: str = ""
+
+    def text_for(self, server: str) -> str:
+        """The text ``server`` is sent: ours the named query, a peer :attr:`peer_text`."""
+        return self.text if server.startswith("ours") or not self.peer_text else self.peer_text
 
     @property
     def accept(self) -> str:
@@ -93,6 +99,7 @@ def load_queries(selection: str) -> list[Query]:
     from dhs_ai_kg.engine import Engine
     from dhs_ai_kg.loading import load_dataset
     from dhs_ai_kg.named_queries import load_named_queries
+    from dhs_ai_kg.stats import peer_text
 
     values = {
         k: v for k, v in json.loads(BINDINGS.read_text("utf-8")).items() if not k.startswith("_")
@@ -126,7 +133,8 @@ def load_queries(selection: str) -> list[Query]:
         if result.kind != "ask" and size == 0:
             sys.exit(f"{name}: no answer with the values of {BINDINGS.name}")
         ordered = re.search(r"^ORDER BY\b", text, re.MULTILINE) is not None
-        out.append(Query(name, text, result.kind, ordered, want, order, size))
+        peer = peer_text(name, text)
+        out.append(Query(name, text, result.kind, ordered, want, order, size, peer))
     return out
 
 
@@ -172,7 +180,7 @@ def check_server(server: Server, queries: Sequence[Query]) -> dict[str, str]:
     for q in queries:
         try:
             status, body, ctype = serving.http_get(
-                server.url(server.query_target(q.text)), q.accept, timeout=60
+                server.url(server.query_target(q.text_for(server.name))), q.accept, timeout=60
             )
         except OSError as exc:
             verdicts[q.name] = f"no answer ({exc})"
@@ -204,7 +212,7 @@ def check_jena(queries: Sequence[Query], workdir: Path) -> dict[str, str]:
 
     def run(q: Query) -> str:
         path = workdir / f"{q.name}.rq"
-        path.write_text(q.text, encoding="utf-8")
+        path.write_text(q.text_for("jena"), encoding="utf-8")
         fmt = "NT" if q.kind == "graph" else "json"
         cmd = ["java", "-cp", classpath, "arq.sparql", "--data", str(TRIG), "--query", str(path)]
         done = subprocess.run([*cmd, "--results", fmt], capture_output=True, timeout=300)
@@ -862,7 +870,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return [("*/*", "/")]
             s = targets[name]
             chosen = queries if query == "mix" else [q for q in queries if q.name == query]
-            return [(q.accept, s.query_target(q.text)) for q in chosen]
+            return [(q.accept, s.query_target(q.text_for(name))) for q in chosen]
 
         for name in targets if args.warmup > 0 else ():
             log(f"warm-up {name}")

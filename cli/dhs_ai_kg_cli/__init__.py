@@ -81,7 +81,7 @@ def _engine(args: argparse.Namespace) -> Engine:
     from dhs_ai_kg.engine import Engine
     from dhs_ai_kg.loading import load_store
 
-    return Engine(load_store(_data_folders(args)))
+    return Engine(load_store(_data_folders(args), statistics=True))
 
 
 def _data_folders(args: argparse.Namespace) -> list[Path]:

@@ -63,7 +63,7 @@ class State:
                 # started later loads exactly what the first ones did
                 self._spool = tempfile.TemporaryDirectory(prefix="dhs-ai-kg-pool-")
                 nquads = Path(self._spool.name) / "data.nq"
-                self.engine.store.dump(nquads, format=ox.RdfFormat.N_QUADS)
+                self.engine.dump(nquads)  # the statistics graph too, hidden there again
                 setup = Setup(nquads, self.engine.prefixes, self.engine.limits)
                 self._pool = QueryPool(
                     setup, size=self.pool_size, memory_limit=self.query_memory
@@ -160,7 +160,7 @@ def default_engine(
     and the extra graph ``folders`` (``serve --data``), loaded straight into pyoxigraph."""
     from dhs_ai_kg.loading import load_store
 
-    return Engine(load_store(folders, root, progress))
+    return Engine(load_store(folders, root, progress, statistics=True))
 
 
 def data_folders(app: Flask) -> list[Path]:

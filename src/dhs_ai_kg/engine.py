@@ -25,6 +25,15 @@ Behaviour worth knowing (pyoxigraph 0.5.13, measured):
   listener on 127.0.0.1 — no request; a FROM IRI the store lacks gives no rows). They are
   allowed, and a query with a dataset clause runs without the union default graph, because
   pyoxigraph ignores FROM when ``use_default_graph_as_union`` is on (measured).
+- **The statistics graph** (:data:`STATISTICS_GRAPH`, counted at load by
+  :func:`dhs_ai_kg.stats.add_statistics`) is derived, not data: :class:`Engine` takes it out
+  of the store it is given into a store of its own (:attr:`Engine.statistics`), so nothing
+  that reads :attr:`Engine.store` (union default graph, ``GRAPH ?g``, dumps, counts, graph
+  lists, the dataset version) sees it. A query naming it in its dataset (``FROM`` / ``FROM
+  NAMED`` / the protocol's graph parameters) runs on that small store; naming it together with
+  data graphs is refused (no query can join the two stores). Measured at 100k and 1M
+  triples, hiding it by naming the data graphs on every query instead cost nothing
+  measurable, but would leave every other reader of the store to hide it too.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import itertools
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 from typing import Literal as TypingLiteral
 from urllib.parse import urlsplit
@@ -45,7 +55,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
 from .formats import REGISTRY, Format, table
-from .namespaces import BASE, KG, PREFIXES
+from .namespaces import BASE, GRAPH, KG, PREFIXES
 from .query_explain import Explanation, explain
 from .sparql_guard import Scan, scan, target_host
 
@@ -54,6 +64,7 @@ __all__ = [
     "FORMATS",
     "GRAPH_FORMATS",
     "RESULTS_FORMATS",
+    "STATISTICS_GRAPH",
     "Engine",
     "Limits",
     "OutboundRefused",
@@ -72,6 +83,9 @@ __all__ = [
 ]
 
 ResultKind = TypingLiteral["select", "ask", "graph"]
+
+#: The derived graph of class and property counts (:mod:`dhs_ai_kg.stats`); not data.
+STATISTICS_GRAPH = GRAPH["statistics"]
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -499,8 +513,22 @@ def check_dataset(
 _NOT_PROJECTED = re.compile(r"does not contains? variable \?(\S+)")
 
 
+def _take_statistics(store: ox.Store) -> ox.Store | None:
+    """The statistics graph of ``store`` moved into a store of its own (None if absent)."""
+    graph = ox.NamedNode(str(STATISTICS_GRAPH))
+    if not store.contains_named_graph(graph):
+        return None
+    statistics = ox.Store()
+    statistics.extend(store.quads_for_pattern(None, None, None, graph))
+    store.remove_graph(graph)
+    return statistics
+
+
 class Engine:
-    """SPARQL over an in-memory pyoxigraph store: the one copy of the data an engine keeps."""
+    """SPARQL over an in-memory pyoxigraph store: the one copy of the data an engine keeps.
+
+    The engine owns ``store``: a statistics graph in it moves to :attr:`statistics` (see the
+    module docstring), so :attr:`store` holds the data and nothing else."""
 
     def __init__(
         self,
@@ -510,6 +538,8 @@ class Engine:
         limits: Limits | None = None,
     ) -> None:
         self.store = store
+        #: The statistics graph, apart from the data (None: the store had none).
+        self.statistics: ox.Store | None = _take_statistics(store)
         self.prefixes: dict[str, str] = dict(PREFIXES if prefixes is None else prefixes)
         self.limits = limits or Limits()
 
@@ -520,12 +550,18 @@ class Engine:
         *,
         prefixes: Mapping[str, str] | None = None,
         limits: Limits | None = None,
+        statistics: bool = True,
     ) -> Engine:
-        """An engine holding every quad of ``ds`` (loaded once, as N-Quads)."""
+        """An engine holding every quad of ``ds`` (loaded once, as N-Quads), and with
+        ``statistics`` its counts (:func:`dhs_ai_kg.stats.add_statistics`: named query 13)."""
         store = ox.Store()
         data = ds.serialize(format="nquads").encode("utf-8")
         if data.strip():
             store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        if statistics:
+            from .stats import add_statistics  # stats imports this module
+
+            add_statistics(store)
         return cls(store, prefixes=prefixes, limits=limits)
 
     def to_rdflib(self) -> Dataset:
@@ -537,8 +573,35 @@ class Engine:
         return dataset
 
     def graph_iris(self) -> frozenset[str]:
-        """The IRIs of the store's named graphs."""
+        """The IRIs of the store's named graphs (the data's: never the statistics graph)."""
         return frozenset(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def dataset_iris(self) -> frozenset[str]:
+        """The graph IRIs a query may name (FROM, FROM NAMED, the protocol's graph
+        parameters): the data's, and the statistics graph when the engine holds it."""
+        kept = {str(STATISTICS_GRAPH)} if self.statistics is not None else set()
+        return self.graph_iris() | kept
+
+    def dump(self, output: Path) -> None:
+        """Write every quad, statistics graph included, as N-Quads to ``output``: what an
+        engine made from it (a query process's) loads and hides again."""
+        self.store.dump(output, format=ox.RdfFormat.N_QUADS)
+        if self.statistics is not None:
+            with output.open("ab") as appended:
+                self.statistics.dump(appended, format=ox.RdfFormat.N_QUADS)
+
+    def _store_for(self, named: Iterable[str]) -> ox.Store:
+        """The store a query whose dataset names ``named`` runs on: the statistics store if
+        it names the statistics graph (and no data graph), else the data's."""
+        named = set(named)
+        if self.statistics is None or str(STATISTICS_GRAPH) not in named:
+            return self.store
+        if named & self.graph_iris():
+            raise QueryRefused(
+                f"<{STATISTICS_GRAPH}> (derived counts, kept apart from the data) is queried on "
+                "its own: name no data graph with it"
+            )
+        return self.statistics
 
     def update(self, text: str) -> None:
         """Apply a SPARQL Update to the store (the caller checked it: see check_query)."""
@@ -546,6 +609,11 @@ class Engine:
             self.store.update(text, prefixes=self.prefixes)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from None
+        if self.statistics is not None:  # counted again: the data changed
+            from .stats import add_statistics  # stats imports this module
+
+            add_statistics(self.store)
+            self.statistics = _take_statistics(self.store)
 
     def query(
         self,
@@ -565,6 +633,9 @@ class Engine:
             the query cannot take.
         """
         found = check_query(text, self.limits, allow_hosts=allow_hosts, prefixes=self.prefixes)
+        store = self._store_for(
+            [*found.from_targets, *map(str, default_graphs or ()), *map(str, named_graphs or ())]
+        )
         substitutions = {
             ox.Variable(name.lstrip("?$")): to_ox(term) for name, term in (bindings or {}).items()
         }
@@ -585,7 +656,7 @@ class Engine:
 
         def run() -> _RawResult:
             try:
-                return self.store.query(text, **options)  # type: ignore[arg-type]
+                return store.query(text, **options)  # type: ignore[arg-type]
             except SyntaxError as exc:
                 said = str(exc)
                 raise QuerySyntaxError(said, explain(text, said, self.prefixes)) from None

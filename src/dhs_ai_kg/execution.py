@@ -192,7 +192,7 @@ def check_job(engine: Engine, job: Job, graphs: Collection[str] | None = None) -
     )
     check_dataset(
         [*found.from_targets, *(job.default_graphs or ()), *(job.named_graphs or ())],
-        engine.graph_iris() if graphs is None else graphs,
+        engine.dataset_iris() if graphs is None else graphs,
         job.allow_hosts,
     )
 

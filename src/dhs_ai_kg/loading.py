@@ -119,12 +119,18 @@ def load_store(
     extra_folders: Iterable[Path] = (),
     root: Path | None = None,
     progress: Progress | None = None,
+    *,
+    statistics: bool = False,
 ) -> ox.Store:
     """The dataset of :func:`load_dataset` (same quads), parsed straight into an in-memory
     pyoxigraph store with its bulk loader; a file that does not parse raises DataFileError.
 
     Relative IRIs resolve against the file's URI, as rdflib resolves them; blank node labels
-    are scoped to their file, as in rdflib."""
+    are scoped to their file, as in rdflib. With ``statistics``, the class and property
+    partitions are then counted once into the derived statistics graph
+    (:func:`dhs_ai_kg.stats.add_statistics`: what named query 13 reads); an
+    :class:`~dhs_ai_kg.engine.Engine` made from the store keeps it apart from the data.
+    Off by default: a reader of the bare store would see that graph as data."""
     store = ox.Store()
     for path in data_files(extra_folders, root):
         try:
@@ -140,4 +146,8 @@ def load_store(
             raise DataFileError(path, None, None, f"{type(exc).__name__}: {exc}") from exc
         if progress is not None:
             progress(path, len(store))
+    if statistics:
+        from .stats import add_statistics  # stats imports this module
+
+        add_statistics(store)
     return store

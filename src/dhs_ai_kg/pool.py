@@ -344,7 +344,7 @@ def serve(conn: Connection, memory_limit: int) -> None:
     elif setup.nquads.strip():
         store.bulk_load(setup.nquads, format=ox.RdfFormat.N_QUADS)
     engine = Engine(store, prefixes=setup.prefixes, limits=setup.limits)
-    graphs = engine.graph_iris()
+    graphs = engine.dataset_iris()
     del setup
     ceiling = address_space() + memory_limit
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))

@@ -5,25 +5,48 @@ hand-written metadata graph plus triples, entities, distinct subjects and object
 properties, class and property partitions, triples per named graph and a ``void:Linkset`` per
 external dataset. :func:`compute_stats` reads ``dhs-ai-kg stats``'s numbers from that same
 graph, so the command and ``/.well-known/void`` cannot disagree.
+
+:func:`add_statistics` keeps the class and property partitions in a derived named graph of the
+store (:data:`STATISTICS`, ``sparql/statistics-partitions.rq``), counted once at load:
+named query 13 (``queries/13-dataset-statistics.rq``) reads them in milliseconds where the
+live aggregate (``sparql/dataset-statistics-live.rq``) scans every quad, and
+:func:`void_description` reuses them. The graph is not data: the
+:class:`~dhs_ai_kg.engine.Engine` keeps it apart from the data store, so no count, dump or
+query without a dataset clause sees it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyoxigraph as ox
 from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .engine import Engine
+from .engine import STATISTICS_GRAPH, Engine
 from .loading import bind_prefixes
 from .named_queries import NamedQuery, parse_named_query
-from .namespaces import DATASET, GRAPH, VOID
+from .namespaces import DATASET, GRAPH, VOID, graph_iri
+from .resources import queries_dir
 from .validation import short
 
-__all__ = ["VOID_QUERIES", "DatasetStats", "compute_stats", "void_description"]
+__all__ = [
+    "COUNTED_GRAPHS",
+    "LIVE_STATISTICS",
+    "STATISTICS",
+    "STORED_STATISTICS",
+    "VOID_QUERIES",
+    "DatasetStats",
+    "add_statistics",
+    "compute_stats",
+    "has_statistics",
+    "peer_text",
+    "void_description",
+]
 
 _SPARQL = Path(__file__).parent / "sparql"
 
@@ -33,11 +56,58 @@ VOID_QUERIES: tuple[NamedQuery, ...] = tuple(
     for name in ("metadata", "totals", "partitions", "subsets", "linksets")
 )
 
+#: The derived named graph holding the class and property partitions (not data).
+STATISTICS = STATISTICS_GRAPH
+#: The named graphs the partitions are counted over (queries/13's ``FROM NAMED``).
+COUNTED_GRAPHS: tuple[URIRef, ...] = tuple(
+    graph_iri(name) for name in ("release", "provenance", "links", "metadata")
+)
+#: Query 13's rows counted now (a scan of every quad) and read from the statistics graph.
+LIVE_STATISTICS = parse_named_query(_SPARQL / "dataset-statistics-live.rq")
+STORED_STATISTICS = parse_named_query(queries_dir() / "13-dataset-statistics.rq")
+_PARTITIONS = parse_named_query(_SPARQL / "statistics-partitions.rq")
+_STORED_PARTITIONS = parse_named_query(_SPARQL / "void-partitions-stored.rq")
+
+
+def peer_text(name: str, text: str) -> str:
+    """What a store without the statistics graph (a peer) is sent for the named query
+    ``name`` (``text``): the live aggregate for query 13, ``text`` for every other."""
+    return LIVE_STATISTICS.text if name == STORED_STATISTICS.name else text
+
+
+def has_statistics(store: ox.Store) -> bool:
+    """Whether ``store`` holds the statistics graph."""
+    return store.contains_named_graph(ox.NamedNode(str(STATISTICS)))
+
+
+def add_statistics(store: ox.Store) -> int:
+    """Count the partitions of ``store``'s data once and keep them in the :data:`STATISTICS`
+    graph (replacing any); the number of triples kept. Called by the loader after loading."""
+    graph = ox.NamedNode(str(STATISTICS))
+    if has_statistics(store):
+        store.remove_graph(graph)
+    found = store.query(_PARTITIONS.text)
+    assert isinstance(found, ox.QueryTriples)
+    triples = list(found)
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+    return len(triples)
+
+
+def _stored_partitions_apply(engine: Engine) -> bool:
+    """Whether the statistics graph's partitions are VoID's: the engine holds it and no data
+    graph lies outside the graphs it counted (VoID counts every data graph)."""
+    counted = {str(g) for g in COUNTED_GRAPHS}
+    return engine.statistics is not None and engine.graph_iris() <= counted
+
 
 def void_description(engine: Engine) -> Graph:
-    """The metadata graph plus every count of ``sparql/void-*.rq`` over ``engine``'s data."""
+    """The metadata graph plus every count of ``sparql/void-*.rq`` over ``engine``'s data; the
+    partitions read from the statistics graph when it holds them (:func:`add_statistics`)."""
     graph = bind_prefixes(Graph())
-    for query in VOID_QUERIES:
+    queries: Iterable[NamedQuery] = VOID_QUERIES
+    if _stored_partitions_apply(engine):
+        queries = [_STORED_PARTITIONS if q.name == "void-partitions" else q for q in VOID_QUERIES]
+    for query in queries:
         for triple in engine.query(query.text):
             graph.add(triple)  # type: ignore[arg-type]
     return graph
