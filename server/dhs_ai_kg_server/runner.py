@@ -115,14 +115,16 @@ def _start(
     from dhs_ai_kg.loading import data_files
 
     from .app import create_app
-    from .state import default_engine
+    from .state import default_engine, files_version
 
     config = dict(app_config or {})
     if front.public_base:
         config.setdefault("PUBLIC_BASE", front.public_base)
     root = Path(str(config["RESOURCES"])) if config.get("RESOURCES") else None
     folders = [Path(str(f)) for f in cast("list[str]", config.get("DATA") or [])]
-    report.phase("loading", f"{len(data_files(folders, root))} data files")
+    files = data_files(folders, root)
+    report.phase("loading", f"{len(files)} data files")
+    config.setdefault("DATASET_VERSION", files_version(files))  # not a dump of the store
     engine = default_engine(root, folders, report.loaded)
     report.done(f"loaded {report.files} files, {report.triples:,} triples")
     app = create_app(config, engine)
