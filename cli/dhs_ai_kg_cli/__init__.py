@@ -624,6 +624,7 @@ def _cmd_push(args: argparse.Namespace) -> int:
     import getpass
     import os
 
+    from dhs_ai_kg.loading import load_store
     from dhs_ai_kg.push import PushRefused, PushTarget, push
 
     password = None
@@ -635,7 +636,8 @@ def _cmd_push(args: argparse.Namespace) -> int:
             password = getpass.getpass(f"password for {args.user} at {args.endpoint}: ")
     target = PushTarget(args.endpoint, args.user, password, args.timeout, args.max_request_bytes)
     try:
-        sent = push(_dataset(args), target, lambda line: _say(sys.stderr, line))
+        store = load_store(_data_folders(args))  # pyoxigraph: no rdflib copy (issue 10)
+        sent = push(store, target, lambda line: _say(sys.stderr, line))
     except PushRefused as refused:
         _say(sys.stderr, f"dhs-ai-kg push: error: {refused}")
         return EXIT_REFUSED

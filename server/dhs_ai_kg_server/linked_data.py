@@ -6,7 +6,9 @@ templates."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+import re
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from rdflib import OWL, Dataset, Graph, URIRef
 from rdflib.term import Node
 
@@ -26,7 +28,14 @@ from .derived import (
     resource_candidates,
 )
 from .drawings import class_diagram_svg, inline, legend, neighbourhood_svg
-from .entity_page import embedded_jsonld, group_rows, index_groups, labelled, lead_sentence
+from .entity_page import (
+    IndexGroup,
+    embedded_jsonld,
+    group_rows,
+    index_groups,
+    labelled,
+    lead_sentence,
+)
 from .errors import NoAcceptableFormat
 from .negotiation import choose
 from .release_page import SOURCE_SPACE, anchor_href, source_page, statement_row
@@ -196,24 +205,80 @@ def describe(engine: Engine, iri: str) -> QueryResult:
     return result
 
 
+#: Resources on one page of ``/id/`` (app config ``INDEX_PAGE_SIZE``): the release's fit on
+#: one; at 1M triples the index is paged (``?page=N``) instead of one 20 MB page.
+INDEX_PAGE_SIZE = 1000
+_PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
+
+
 @bp.get("/id/")
 def index() -> Response:
     """The index of our resources for readers: by kind (``data/index-groups.json``), with the
-    provenance nodes (annotations, statement nodes, citations) apart."""
+    provenance nodes (annotations, statement nodes, citations) apart; ``INDEX_PAGE_SIZE`` of
+    them per page (``?page=N``, from 1: a malformed number is a 400, one past the end a 404)."""
+    size = max(1, int(current_app.config.get("INDEX_PAGE_SIZE", INDEX_PAGE_SIZE)))
+    asked = request.args.get("page", "1")
+    if not _PAGE_NUMBER.fullmatch(asked):
+        abort(400, description=f"page={asked!r}: a page number is a whole number from 1")
+    number = int(asked)
+    # grouped once: at 100k triples the index lists ~18,000 resources
+    groups = state().cached("resource-index-groups", lambda: index_groups(our_resources()))
+    ordered = [*groups[0], groups[2], *groups[1]]  # reader groups, other, provenance groups
+    total = sum(len(group.members) for group in ordered)
+    pages = max(1, -(-total // size))
+    if number > pages:
+        abort(404, description=f"page {number}: the index has {pages} pages of {size}")
 
     def render() -> str:
-        reader, provenance, other = index_groups(our_resources())
-        return render_template(
-            "resource_index.html",
-            reader=reader,
-            provenance=provenance,
-            other=other,
-            total=len(our_resources()),
-        )
+        return render_template("resource_index.html", **_index_page(groups, number, size, total))
 
-    # rendered once: at 100k triples the page lists ~18,000 resources (2 s to render)
-    body = state().cached("resource-index-page", render)
+    # each page rendered once (bounded: at most INDEX_PAGE_SIZE resources)
+    body = state().cached(f"resource-index-page-{size}-{number}", render)
     return Response(body, 200, content_type="text/html; charset=utf-8")
+
+
+def _index_page(
+    groups: tuple[list[IndexGroup], list[IndexGroup], IndexGroup],
+    number: int,
+    size: int,
+    total: int,
+) -> dict[str, object]:
+    """The template values of page ``number`` of ``/id/``: each group cut to its members on
+    this page, the groups' totals, where each group starts and the pager."""
+    reader, provenance, other = groups
+    first, last = (number - 1) * size, number * size
+    start: dict[str, int] = {}
+    cut: dict[str, IndexGroup] = {}
+    offset = 0
+    for group in [*reader, other, *provenance]:
+        count = len(group.members)
+        start[group.id] = offset // size + 1
+        cut[group.id] = IndexGroup(
+            group.id, group.title, group.members[max(0, first - offset) : max(0, last - offset)]
+        )
+        offset += count
+    pages = max(1, -(-total // size))
+
+    def href(anchor: str, group_id: str) -> str:
+        """A link to ``anchor`` where group ``group_id`` starts."""
+        here = cut[group_id].members or start[group_id] == number
+        return f"#{anchor}" if here else f"?page={start[group_id]}#{anchor}"
+
+    first_provenance = next((g.id for g in provenance if g.members), provenance[0].id)
+    return {
+        "reader": [cut[g.id] for g in reader],
+        "provenance": [cut[g.id] for g in provenance],
+        "other": cut[other.id],
+        "totals": {g.id: len(g.members) for g in [*reader, other, *provenance]},
+        "href": href,
+        "provenance_href": href("provenance", first_provenance),
+        "provenance_total": sum(len(g.members) for g in provenance),
+        "provenance_here": any(cut[g.id].members for g in provenance) or pages == 1,
+        "total": total,
+        "page": number,
+        "pages": pages,
+        "shown": (first + 1, min(last, total)),
+    }
 
 
 @bp.get("/id/<path:rest>")

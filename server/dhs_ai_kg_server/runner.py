@@ -1,14 +1,15 @@
 """Serve the app: granian (embedded, one process) in front, the query pool behind (decision 5).
 
-Start-up loads and checks the data (the packaged graphs and the ``DATA`` folders, straight
-into pyoxigraph) and parses the named queries *before* the port is opened: a broken data file
-stops start-up with its file and line. Then, in the background, it starts the query processes
-and builds what is derived from the data (counts, indexes, dumps: :data:`.derived.BUILDERS`),
-saying so; a request that needs one of them first waits for it, the rest answer at once (at 1M
-triples that work takes tens of seconds; the port opens after loading). It says what it is
-doing on stderr (:mod:`.startup`: a live status line on a terminal, plain lines elsewhere,
-nothing if quiet). SIGTERM or SIGINT
-closes the listening socket (new connections are refused), lets the requests in flight finish (up to
+Start-up launches the query processes, which load the data files themselves, then loads and
+checks the same files (the packaged graphs and the ``DATA`` folders, straight into pyoxigraph)
+beside them and parses the named queries *before* the port is opened: a broken data file
+stops start-up with its file and line. Then, in the background, it waits for the query
+processes and builds what is derived from the data (counts, indexes, dumps:
+:data:`.derived.BUILDERS`), saying so; a request that needs one of them first waits for it,
+the rest answer at once (at 1M triples that work takes tens of seconds; the port opens after
+loading). It says what it is doing on stderr (:mod:`.startup`: a live status line on a
+terminal, plain lines elsewhere, nothing if quiet). SIGTERM or SIGINT closes the listening
+socket (new connections are refused), lets the requests in flight finish (up to
 ``grace`` seconds), stops the query processes and exits 0.
 
 Logs go to stderr: one JSON line per request (``dhs_ai_kg.access``) and the server's own lines.
@@ -113,21 +114,36 @@ def _start(
     _log_to_stderr()
     log.info("open-file limit: %d", _raise_open_files())
     from dhs_ai_kg.loading import data_files
+    from dhs_ai_kg.pool import DataFiles
 
-    from .app import create_app
-    from .state import default_engine
+    from .app import DEFAULTS, create_app
+    from .state import default_engine, files_version, launch_pool
 
     config = dict(app_config or {})
     if front.public_base:
         config.setdefault("PUBLIC_BASE", front.public_base)
     root = Path(str(config["RESOURCES"])) if config.get("RESOURCES") else None
     folders = [Path(str(f)) for f in cast("list[str]", config.get("DATA") or [])]
-    report.phase("loading", f"{len(data_files(folders, root))} data files")
-    engine = default_engine(root, folders, report.loaded)
-    report.done(f"loaded {report.files} files, {report.triples:,} triples")
-    app = create_app(config, engine)
+    files = data_files(folders, root)
+    report.phase("loading", f"{len(files)} data files")
+    config.setdefault("DATASET_VERSION", files_version(files))  # not a dump of the store
+    settings = {**DEFAULTS, **config}
+    source = DataFiles.resolved(folders, root)
+    # one query process loads the same files while this process does (no dump to wait for);
+    # the others start once it is ready, so the first answer waits for two loads, not three
+    process = settings["QUERY_ISOLATION"] == "process"
+    launched = launch_pool(source, settings, count=1) if process else None
+    try:
+        engine = default_engine(root, folders, report.loaded)
+        report.done(f"loaded {report.files} files, {report.triples:,} triples")
+        app = create_app(config, engine)
+    except BaseException:
+        if launched is not None:
+            launched.close()
+        raise
     with app.app_context():
         current = state()
+        current.loaded_from(source, launched)
         front_app = Front(app.wsgi_app, front, observe=current.metrics.observe)
         stats = front_app.stats
         cache = front_app.cache
@@ -176,9 +192,9 @@ def _background(app: Flask, report: StartupReport) -> None:
         with app.app_context():
             current = state()
             if app.config.get("QUERY_ISOLATION", "process") == "process":
-                report.phase("query processes", f"starting {current.pool_size} (in the background)")
-                current.pool()
-                report.done(f"query processes ready: {current.pool_size}")
+                report.phase("query processes", f"loading {current.pool_size} (in the background)")
+                live = len(current.pool().pids)
+                report.done(f"query processes ready: {live} of {current.pool_size}")
             for build in BUILDERS:
                 name = build.__name__.replace("_", " ")
                 report.phase("precomputing", f"{name} (in the background)")

@@ -15,7 +15,7 @@ import hashlib
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,17 +23,20 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 from flask import Flask, current_app
 
-from dhs_ai_kg.engine import Engine
+from dhs_ai_kg.engine import Engine, Limits
 from dhs_ai_kg.execution import AnswerCache
 from dhs_ai_kg.loading import Progress
 from dhs_ai_kg.named_queries import NamedQuery, load_named_queries
-from dhs_ai_kg.pool import QueryPool, Setup
+from dhs_ai_kg.namespaces import PREFIXES
+from dhs_ai_kg.pool import DataFiles, QueryPool, Setup
 from dhs_ai_kg.resources import queries_dir
 
 from .metrics import Metrics
 
 KEY = "dhs_ai_kg"
 T = TypeVar("T")
+DEFAULT_POOL_SIZE = 2
+DEFAULT_QUERY_MEMORY = 512 * 1024 * 1024
 
 
 @dataclass
@@ -44,11 +47,15 @@ class State:
     queries: dict[str, NamedQuery]
     metrics: Metrics
     resources: Path | None = None  # ontology/, data/, queries/ (None: the packaged ones)
-    pool_size: int = 2
-    query_memory: int = 512 * 1024 * 1024
+    pool_size: int = DEFAULT_POOL_SIZE
+    query_memory: int = DEFAULT_QUERY_MEMORY
     answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))
     derived: dict[str, Any] = field(default_factory=dict)
+    #: The data files the store was loaded from (None: an engine given as such); the query
+    #: processes load them too, instead of a dump of the store.
+    files: DataFiles | None = None
     _pool: QueryPool | None = None
+    _launched: QueryPool | None = None  # started before the store was loaded (serve)
     _spool: tempfile.TemporaryDirectory[str] | None = None
     _spools: dict[str, tempfile.TemporaryDirectory[str]] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -58,16 +65,7 @@ class State:
         """The query pool, started on first use (a server starts it at start-up)."""
         with self._lock:
             if self._pool is None:
-                # the data goes to the processes as one N-Quads file written now (not bytes
-                # kept in this process: 1M triples are ~150 MB), so a replacement process
-                # started later loads exactly what the first ones did
-                self._spool = tempfile.TemporaryDirectory(prefix="dhs-ai-kg-pool-")
-                nquads = Path(self._spool.name) / "data.nq"
-                self.engine.dump(nquads)  # the statistics graph too, hidden there again
-                setup = Setup(nquads, self.engine.prefixes, self.engine.limits)
-                self._pool = QueryPool(
-                    setup, size=self.pool_size, memory_limit=self.query_memory
-                ).start()
+                self._pool = self._start_pool()
                 atexit.register(self._pool.close)
                 pool = self._pool
                 self.metrics.watch(
@@ -92,10 +90,47 @@ class State:
                 )
             return self._pool
 
+    def _start_pool(self) -> QueryPool:
+        """The query processes, ready: loading the data files themselves when the store came
+        from files (those launched early by :meth:`loaded_from`, if any), else an N-Quads
+        dump of the store written now. (Either way each process labels blank nodes afresh:
+        pyoxigraph's loader renames them; what we publish has none, decision "No blank
+        nodes".)"""
+        launched, self._launched = self._launched, None
+        setup = pool_setup(self.files) if self.files is not None else None
+        if setup is not None and (setup.prefixes, setup.limits) == (
+            self.engine.prefixes,
+            self.engine.limits,
+        ):
+            if launched is None or launched.setup != setup:
+                if launched is not None:
+                    launched.close()
+                launched = QueryPool(setup, size=self.pool_size, memory_limit=self.query_memory)
+                launched.launch()
+            return launched.wait().fill()
+        if launched is not None:
+            launched.close()
+        # one N-Quads file written now (not bytes kept in this process: 1M triples are
+        # ~150 MB), so a replacement process started later loads exactly what the first did
+        self._spool = tempfile.TemporaryDirectory(prefix="dhs-ai-kg-pool-")
+        nquads = Path(self._spool.name) / "data.nq"
+        self.engine.dump(nquads)  # the statistics graph too, hidden there again
+        setup = Setup(nquads, self.engine.prefixes, self.engine.limits)
+        return QueryPool(setup, size=self.pool_size, memory_limit=self.query_memory).start()
+
+    def loaded_from(self, files: DataFiles, launched: QueryPool | None = None) -> None:
+        """Say the store was loaded from ``files``; ``launched``: query processes already
+        loading them (:func:`launch_pool`), adopted by :meth:`pool`."""
+        with self._lock:
+            self.files, self._launched = files, launched
+
     def close(self) -> None:
         """Stop the query pool, if it was started."""
         with self._lock:
             pool, self._pool = self._pool, None
+            launched, self._launched = self._launched, None
+            if launched is not None:
+                launched.close()
             spools = [s for s in (self._spool, *self._spools.values()) if s is not None]
             self._spool, self._spools = None, {}
         if pool is not None:
@@ -151,6 +186,19 @@ def dataset_version(engine: Engine) -> str:
     return hashlib.sha256(b"\n".join(sorted(dump.splitlines()))).hexdigest()[:32]
 
 
+def files_version(paths: Iterable[Path]) -> str:
+    """A hash of the data files (each one's name and bytes, in load order): the ETag base of
+    a store loaded from exactly them, read in a fraction of a second at 1M triples where
+    :func:`dataset_version` dumps and sorts the store (seconds, holding the interpreter)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(f"{path.name}\0{path.stat().st_size}\0".encode())
+        with path.open("rb") as data:
+            while chunk := data.read(1 << 20):
+                digest.update(chunk)
+    return "files-" + digest.hexdigest()[:26]
+
+
 def default_engine(
     root: Path | None = None,
     folders: Iterable[Path] = (),
@@ -163,6 +211,25 @@ def default_engine(
     return Engine(load_store(folders, root, progress, statistics=True))
 
 
+def pool_setup(files: DataFiles) -> Setup:
+    """What query processes need to load ``files`` as :func:`default_engine` does."""
+    return Setup(files, dict(PREFIXES), Limits())
+
+
+def launch_pool(
+    files: DataFiles, config: Mapping[str, object], count: int | None = None
+) -> QueryPool:
+    """A pool (``QUERY_PROCESSES``, ``QUERY_MEMORY`` of ``config``) with ``count`` processes
+    (default: all) loading ``files`` now, in parallel with the caller's own load (``serve``
+    launches one: on 2 cores, three loads at once delay the first answer); the rest start
+    when :meth:`State.pool` adopts it (see :meth:`State.loaded_from`)."""
+    return QueryPool(
+        pool_setup(files),
+        size=int(str(config.get("QUERY_PROCESSES", DEFAULT_POOL_SIZE))),
+        memory_limit=int(str(config.get("QUERY_MEMORY", DEFAULT_QUERY_MEMORY))),
+    ).launch(count)
+
+
 def data_folders(app: Flask) -> list[Path]:
     """The extra graph folders of ``app.config["DATA"]`` (``serve --data``)."""
     return [Path(folder) for folder in app.config.get("DATA") or ()]
@@ -171,18 +238,27 @@ def data_folders(app: Flask) -> list[Path]:
 def init_app(app: Flask, engine: Engine | None = None) -> State:
     """Load the data (``RESOURCES``' graphs and the ``DATA`` folders) and the named queries
     (``RESOURCES``; default: the packaged ones; ``engine``, if given, replaces the data) and
-    attach the state to ``app``."""
+    attach the state to ``app``. The dataset version is the files' hash (:func:`files_version`)
+    when the data is loaded here or ``DATASET_VERSION`` says it, else the store's."""
+    from dhs_ai_kg.loading import data_files
+
     configured = app.config.get("RESOURCES")
     root = Path(configured) if configured is not None else None
-    engine = engine if engine is not None else default_engine(root, data_folders(app))
+    version = app.config.get("DATASET_VERSION")
+    files = None
+    if engine is None:
+        version = files_version(data_files(data_folders(app), root))
+        engine = default_engine(root, data_folders(app))
+        files = DataFiles.resolved(data_folders(app), root)
     current = State(
         engine=engine,
         queries=load_named_queries(queries_dir(root)),
         metrics=Metrics(),
         resources=root,
-        pool_size=int(app.config.get("QUERY_PROCESSES", 2)),
-        query_memory=int(app.config.get("QUERY_MEMORY", 512 * 1024 * 1024)),
+        pool_size=int(app.config.get("QUERY_PROCESSES", DEFAULT_POOL_SIZE)),
+        query_memory=int(app.config.get("QUERY_MEMORY", DEFAULT_QUERY_MEMORY)),
         answers=AnswerCache(int(app.config.get("ANSWER_CACHE", 0))),
+        files=files,
     )
     answers = current.answers
     current.metrics.watch(
@@ -195,6 +271,8 @@ def init_app(app: Flask, engine: Engine | None = None) -> State:
             "dhs_ai_kg_answer_cache_bytes": ("Bytes of answers cached.", lambda: answers.size),
         }
     )
+    if version:  # the files' hash, known before loading (serve): no dump of the store
+        current.derived["version"] = str(version)
     app.extensions[KEY] = current
     weakref.finalize(app, current.close)
     return current

@@ -12,7 +12,16 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from rdflib import RDFS, URIRef
 
 from dhs_ai_kg.engine import OutputFormat
@@ -88,16 +97,25 @@ def release_summary() -> dict[str, object] | None:
     }
 
 
-def key_facts() -> list[dict[str, object]]:
-    """The front page's key facts, grouped by kind in ``landing-facts.rq``'s order."""
+#: Most resources listed under one key-fact heading of the front page (app config
+#: ``FRONT_PAGE_FACTS``): the release's groups (at most 5) are listed whole; at 1M triples a
+#: group of thousands shows its first ones, its count and a link to the paged index ``/id/``.
+FRONT_PAGE_FACTS = 50
+
+
+def key_facts(limit: int | None = None) -> list[dict[str, object]]:
+    """The front page's key facts, grouped by kind in ``landing-facts.rq``'s order: each
+    group's ``count`` and its first ``limit`` ``members`` (all if None)."""
     groups: dict[str, dict[str, object]] = {}
     for _, kind, kind_label, resource, label in state().engine.query(FACTS.text):
         group = groups.setdefault(
             str(kind),
-            {"kind": view(kind), "label": _kind_label(kind, kind_label), "members": []},
+            {"kind": view(kind), "label": _kind_label(kind, kind_label), "members": [], "count": 0},
         )
         members: list[TermView] = group["members"]  # type: ignore[assignment]
-        members.append(view(resource, label))
+        if limit is None or len(members) < limit:
+            members.append(view(resource, label))
+        group["count"] = int(str(group["count"])) + 1
     return list(groups.values())
 
 
@@ -108,7 +126,8 @@ def index() -> Response:
     if "query" in request.args or "example" in request.args:
         target = url_for("ui.query") + "?" + request.query_string.decode("utf-8", "replace")
         return redirect(target, 301)  # type: ignore[return-value]
-    facts = state().cached("landing", lambda: (release_summary(), key_facts()))
+    limit = max(1, int(current_app.config.get("FRONT_PAGE_FACTS", FRONT_PAGE_FACTS)))
+    facts = state().cached("landing", lambda: (release_summary(), key_facts(limit)))
     body = render_template(
         "landing.html",
         summary=facts[0],

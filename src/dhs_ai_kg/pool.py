@@ -16,8 +16,11 @@ a small hostile query (decision 5), so :class:`QueryPool` runs :func:`dhs_ai_kg.
   at once if the parent is already gone.
 - **Crashes** cost one request (QueryCrashed) and a replacement, never the server.
 
-The data goes to each process once, as N-Quads: bytes over its socket, or the path of an
-N-Quads file the process bulk-loads itself (what the server uses: nothing kept in memory).
+The data goes to each process once: the data files themselves (:class:`DataFiles`: the process
+loads them with :func:`~dhs_ai_kg.loading.load_store`, as the server did, so it starts loading
+at once instead of waiting for the server's store; what ``serve`` uses), or as N-Quads: bytes
+over its socket, or the path of an N-Quads file the process bulk-loads itself (a store that
+came from no files, as in tests).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -62,11 +65,30 @@ PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
-class Setup:
-    """What every query process needs: the data (N-Quads bytes, or the path of an N-Quads
-    file), prefixes and the guard's limits."""
+class DataFiles:
+    """The data as :func:`~dhs_ai_kg.loading.load_store` reads it: the resources folder
+    ``root`` (None: the packaged one) and the extra graph ``folders``."""
 
-    nquads: bytes | Path
+    folders: tuple[Path, ...] = ()
+    root: Path | None = None
+
+    @classmethod
+    def resolved(cls, folders: Iterable[Path] = (), root: Path | None = None) -> DataFiles:
+        """``folders`` and ``root`` as absolute paths, ``root`` None made the resources folder
+        this process reads: a query process (other defaults, another folder) loads the same
+        files."""
+        from .resources import resource_dir
+
+        base = root if root is not None else resource_dir("data").parent
+        return cls(tuple(Path(f).resolve() for f in folders), Path(base).resolve())
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every query process needs: the data (files to load, N-Quads bytes, or the path
+    of an N-Quads file), prefixes and the guard's limits."""
+
+    data: DataFiles | bytes | Path
     prefixes: Mapping[str, str]
     limits: Limits
 
@@ -110,6 +132,10 @@ class QueryPool:
         self._lock = threading.Lock()
         self._closed = False
         self._requests: queue.Queue[Future[_Process] | None] = queue.Queue()
+        self._launched: list[_Process] = []
+        self._waiting = threading.Lock()
+        self._spawning = False
+        self._loading: set[_Process] = set()  # launched by fill(), not yet ready
         self._spawner = threading.Thread(
             target=self._spawn_loop, name="dhs-ai-kg-pool-spawner", daemon=True
         )
@@ -122,18 +148,87 @@ class QueryPool:
 
     def start(self) -> QueryPool:
         """Start every process (in parallel) and wait until each has loaded the data."""
-        self._spawner.start()
-        launched = [self._request() for _ in range(self.size)]
-        for future in launched:
-            self._release(self._ready(future.result(timeout=self.start_timeout)))
+        return self.launch().wait()
+
+    def launch(self, count: int | None = None) -> QueryPool:
+        """Start ``count`` processes (default: all; in parallel) without waiting for them to
+        load the data: they load while the caller goes on; :meth:`wait` waits for them,
+        :meth:`fill` starts the rest."""
+        with self._lock:
+            if not self._spawning:
+                self._spawning = True
+                self._spawner.start()
+        requests = [self._request() for _ in range(self.size if count is None else count)]
+        # wait for the launches only (milliseconds), so the processes run before the caller
+        # starts its own long work
+        for future in requests:
+            process = future.result(timeout=self.start_timeout)
+            with self._lock:
+                closed = self._closed
+                if not closed:
+                    self._launched.append(process)
+            if closed:
+                process.kill()
         return self
+
+    def wait(self) -> QueryPool:
+        """Wait until every launched process has loaded the data; if one fails, kill the
+        others and raise."""
+        with self._waiting:
+            while True:
+                with self._lock:
+                    if not self._launched:
+                        return self
+                    process = self._launched[0]
+                try:
+                    ready = self._ready(process)
+                except BaseException:
+                    with self._lock:
+                        rest, self._launched = self._launched, []
+                    for other in rest:
+                        other.kill()
+                    raise
+                with self._lock:
+                    if process in self._launched:
+                        self._launched.remove(process)
+                self._release(ready)
+
+    def fill(self) -> QueryPool:
+        """Launch the processes missing from ``size`` (after a :meth:`launch` of fewer); each
+        joins the pool once it has loaded the data, in the background."""
+        with self._lock:
+            missing = self.size - len(self._all) - len(self._launched) - len(self._loading)
+        for _ in range(max(0, missing)):
+            process = self._request().result(timeout=self.start_timeout)
+            with self._lock:
+                self._loading.add(process)
+            threading.Thread(
+                target=self._join, args=(process,), name="dhs-ai-kg-pool-fill", daemon=True
+            ).start()
+        return self
+
+    def _join(self, process: _Process) -> None:
+        """Wait for ``process`` (from :meth:`fill`) to load; if it fails, start another."""
+        try:
+            ready = self._ready(process)
+        except Exception:
+            if not self._closed:
+                log.exception("a query process failed to start; starting another")
+                self._refill()
+            return
+        finally:
+            with self._lock:
+                self._loading.discard(process)
+        self._release(ready)
 
     def close(self) -> None:
         """Kill every process; later jobs fail with PoolBusy."""
         with self._lock:
             self._closed = True
-            processes = list(self._all)
+            processes = [*self._all, *self._launched, *self._loading]
             self._all.clear()
+            self._launched = []
+            self._loading.clear()
         self._requests.put(None)
         for process in processes:
             process.kill()
@@ -335,14 +430,28 @@ def address_space() -> int:
     return 0
 
 
+def load(data: DataFiles | bytes | Path) -> ox.Store:
+    """The store a query process answers from: ``data`` loaded as :class:`Setup` says."""
+    if isinstance(data, DataFiles):
+        from .loading import load_store
+
+        return load_store(data.folders, data.root, statistics=True)  # as serve loads
+    store = ox.Store()
+    if isinstance(data, Path):
+        store.bulk_load(path=data, format=ox.RdfFormat.N_QUADS)
+    elif data.strip():
+        store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+    return store
+
+
 def serve(conn: Connection, memory_limit: int) -> None:
     """The query process's loop: load the data, bound the memory, answer jobs until EOF."""
     setup: Setup = conn.recv()
-    store = ox.Store()
-    if isinstance(setup.nquads, Path):
-        store.bulk_load(path=setup.nquads, format=ox.RdfFormat.N_QUADS)
-    elif setup.nquads.strip():
-        store.bulk_load(setup.nquads, format=ox.RdfFormat.N_QUADS)
+    try:
+        store = load(setup.data)
+    except Exception as exc:  # e.g. a data file that does not parse: the parent says so
+        conn.send((f"{type(exc).__name__}: {exc}", None))
+        return
     engine = Engine(store, prefixes=setup.prefixes, limits=setup.limits)
     graphs = engine.dataset_iris()
     del setup
@@ -374,4 +483,8 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    # run as the package's module, not __main__, so the classes the parent pickles (Setup,
+    # DataFiles) are the ones serve() checks against
+    from dhs_ai_kg.pool import main as _main
+
+    _main(sys.argv[1:])
