@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import math
 import os
@@ -140,6 +141,7 @@ def worker_validate(data: Path | None) -> dict:
 
     start = time.perf_counter()
     dataset = load_dataset([data] if data else [])
+    gc.freeze()  # as `dhs-ai-kg validate` does once the data is loaded
     loaded = time.perf_counter()
     outcome = validate(dataset)
     shacl = time.perf_counter()

@@ -11,6 +11,7 @@ that does not parse, an unknown query, a malformed query, a missing resource).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import re
 import sys
@@ -129,6 +130,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 _say(sys.stderr, "the shapes graph is not valid SHACL:\n" + meta.text())
                 return EXIT_ERROR
     dataset = _dataset(args)
+    # The loaded data lives until the command ends: the collector need not walk it again
+    # on every full collection (at 1M triples those walks took 11-40 s of validation).
+    gc.freeze()
     outcome = validate(dataset, shapes, ontology)
     if ontology is not None and ontology_shapes is not None:
         checked = validate_ontology(ontology, ontology_shapes, where=f"file {ontology_path}")

@@ -5,9 +5,12 @@ Choices (see CHANGELOG):
 - The data graph is the union of all named graphs, as one :class:`rdflib.Graph`; shapes see
   every statement whatever graph holds it.
 - The ontology is passed to pySHACL as ``ont_graph``: pySHACL copies its class and property
-  axioms (``rdfs:subClassOf`` …) into a *copy* of the data graph, so ``sh:targetClass`` reaches
+  axioms (``rdfs:subClassOf`` …) into the data graph, so ``sh:targetClass`` reaches
   instances of subclasses (SHACL's "SHACL instance" is ``rdf:type/rdfs:subClassOf*``). No RDFS
   inference is run on the data: a missing ``rdf:type`` stays missing instead of being inferred.
+  The data graph pySHACL gets is our own union copy, so it works on it in place (``inplace``)
+  instead of copying it once more (issue 10: that second copy cost as much time as the first
+  and the memory of the whole data); the Oxigraph side is prepared from the union before.
 - The ontology's own header and term style are shapes too (``ontology-shapes.ttl``), run by
   :func:`validate_ontology` on the ontology file alone; each result says which file or named
   graph it is about (``Violation.where``).
@@ -221,6 +224,9 @@ def validate(
         for triple in shapes_graph:
             if triple[1] != SH.sparql or (triple[0], triple[2]) not in moved:
                 core_shapes.add(triple)
+    # Before pySHACL adds the ontology's axioms to ``union`` (in place): Oxigraph sees the
+    # union plus the whole ontology, as it did when pySHACL worked on a copy.
+    prepared = _prepare_oxigraph(constraints, shapes_graph, union, ont_graph)
     conforms, report, text = _pyshacl_validate(
         union,
         shacl_graph=core_shapes,
@@ -228,9 +234,10 @@ def validate(
         inference="none",
         advanced=True,
         allow_warnings=False,
+        inplace=True,  # ``union`` is our own copy: no second one
     )
     if constraints and isinstance(report, Graph):
-        found = _run_on_oxigraph(constraints, shapes_graph, union, ont_graph, report)
+        found = _run_on_oxigraph(prepared, report)
         if found:
             conforms = False
             for node in list(report.subjects(RDF.type, SH.ValidationReport)):
@@ -350,27 +357,56 @@ def _message(template: Literal, solution: ox.QuerySolution, names: list[str]) ->
     return Literal(text)  # pySHACL's messages with bound variables are plain literals
 
 
-def _run_on_oxigraph(
-    constraints: list[_SparqlConstraint],
-    shapes: Graph,
-    union: Graph,
-    ontology: Graph | None,
-    report: Graph,
-) -> int:
-    """Run ``constraints`` on Oxigraph over ``union`` (plus ``ontology``), adding one
-    ``sh:ValidationResult`` per solution to ``report``; return how many were added."""
+@dataclass(frozen=True)
+class _Prepared:
+    """An Oxigraph store of the data and, per constraint, its focus nodes in order."""
+
+    store: ox.Store
+    work: list[tuple[_SparqlConstraint, list[Node]]]
+
+
+def _prepare_oxigraph(
+    constraints: list[_SparqlConstraint], shapes: Graph, union: Graph, ontology: Graph | None
+) -> _Prepared:
+    """``union`` (plus ``ontology``) in an Oxigraph store, and each constraint's focus nodes."""
     store = ox.Store()
+    if not constraints:
+        return _Prepared(store, [])
     graphs = (union, ontology) if ontology is not None else (union,)
+    converted: dict[Node, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
+
+    def term(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        found = converted.get(node)
+        if found is None:
+            found = converted[node] = _to_ox(node)
+        return found
+
     store.bulk_extend(
-        ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o))  # type: ignore[arg-type]
+        ox.Quad(term(s), term(p), term(o))  # type: ignore[arg-type]
         for graph in graphs
         for s, p, o in graph
     )
+    work = [
+        (
+            constraint,
+            sorted(
+                _focus_nodes(shapes, constraint.shape, union, ontology),
+                key=lambda node: node.n3(),
+            ),
+        )
+        for constraint in constraints
+    ]
+    return _Prepared(store, work)
+
+
+def _run_on_oxigraph(prepared: _Prepared, report: Graph) -> int:
+    """Run the prepared constraints on Oxigraph, each focus node pre-bound to ``$this``,
+    adding one ``sh:ValidationResult`` per solution to ``report``; return how many were added."""
+    store = prepared.store
     report_node = report.value(None, RDF.type, SH.ValidationReport)
     added = 0
-    for constraint in constraints:
-        focus_nodes = _focus_nodes(shapes, constraint.shape, union, ontology)
-        for focus in sorted(focus_nodes, key=lambda node: node.n3()):
+    for constraint, focus_nodes in prepared.work:
+        for focus in focus_nodes:
             solutions = store.query(
                 constraint.query, substitutions={ox.Variable("this"): _to_ox(focus)}
             )
