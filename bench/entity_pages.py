@@ -1,0 +1,171 @@
+"""The entity pages' queries before and after a rewrite: full answers compared, p50 of each.
+
+Loads the dataset once (the real release, plus ``--data DIR`` as ``dhs-ai-kg serve --data``
+does), then, for each query a ``/id/<resource>`` page runs (``ENTITY_QUERIES``) whose text
+differs from git ``--before``:
+
+- compares the full answers (rows as a multiset) of the old and new text, bound as the page
+  binds them, for every resource of the real release and ``--sample`` synthetic ones;
+- times every entity-page query (p50 of ``--repeat`` runs after one warm-up) for the four
+  pages of issue 10 (a synthetic release's coalition and lead organization, a
+  recommendation, the real coalition), the old text beside the new where it changed, and
+  marks any over ``SLOW_MS``.
+
+Writes ``bench/results/<date>-entity-pages.md``, prints its path; exit 1 if an answer differs.
+
+Usage: ``.venv/bin/python bench/entity_pages.py --data bench/.cache/scale-1000000-seed42/graphs``
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rdflib import URIRef
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+
+from scale import machine, versions  # noqa: E402
+
+from dhs_ai_kg.engine import Engine  # noqa: E402
+from dhs_ai_kg.loading import load_store  # noqa: E402
+from dhs_ai_kg.namespaces import BASE  # noqa: E402
+
+QUERIES = Path("server/dhs_ai_kg_server/queries")
+#: The queries ``linked_data.resource_page`` and ``describe`` run for one resource.
+ENTITY_QUERIES = (
+    "resource-summary",
+    "resource-grounding",
+    "resource-out",
+    "resource-in",
+    "annotation-source",
+    "resource-quotes",
+    "resource-relations",
+    "resource-links",
+    "describe",
+)
+#: A query slower than this (ms) on a page is marked.
+SLOW_MS = 20.0
+RESOURCES = (
+    "SELECT DISTINCT ?r WHERE { ?r ?p ?o "
+    f'FILTER(isIRI(?r) && STRSTARTS(STR(?r), "{BASE}id/") && !CONTAINS(STR(?r), "#")) }}'
+)
+
+
+def pages(seed: int, synthetic: bool) -> list[str]:
+    """The four pages of issue 10 (only the real one without synthetic data)."""
+    tag = f"synth-{seed}-000001"
+    real = [f"{BASE}id/org/coalition-omb-ai-comments"]
+    if not synthetic:
+        return real
+    return [
+        f"{BASE}id/org/{tag}-coalition",
+        f"{BASE}id/org/{tag}-lead-1",
+        f"{BASE}id/recommendation/{tag}-item-1",
+        *real,
+    ]
+
+
+def old_text(ref: str, name: str) -> str | None:
+    """The text of ``queries/<name>.rq`` at git ``ref`` (None if it had none)."""
+    done = subprocess.run(
+        ["git", "-C", str(REPO), "show", f"{ref}:{QUERIES / name}.rq"],
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout if done.returncode == 0 else None
+
+
+def timed(engine: Engine, text: str, iri: str) -> float:
+    """Milliseconds to run ``text`` for ``iri`` and read every row."""
+    start = time.perf_counter()
+    engine.query(text, {"resource": URIRef(iri)}).count()
+    return (time.perf_counter() - start) * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Compare, measure, write the report; exit 1 if any answer differs."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--data", type=Path, help="graphs folder loaded beside the release")
+    parser.add_argument("--before", default="main", help="git ref of the queries to compare")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per query and page")
+    parser.add_argument("--sample", type=int, default=200, help="synthetic resources compared")
+    parser.add_argument("--seed", type=int, default=42, help="seed of the --data releases")
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    engine = Engine(load_store([args.data] if args.data else []))
+    print(f"loaded in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    new = {n: (REPO / QUERIES / f"{n}.rq").read_text(encoding="utf-8") for n in ENTITY_QUERIES}
+    old = {n: old_text(args.before, n) for n in ENTITY_QUERIES}
+    changed = [n for n in ENTITY_QUERIES if old[n] is not None and old[n] != new[n]]
+
+    every = sorted(str(row[0]) for row in engine.query(RESOURCES))
+    real = [r for r in every if f"/synth-{args.seed}-" not in r]
+    synthetic = [r for r in every if f"/synth-{args.seed}-" in r]
+    sample = random.Random(args.seed).sample(synthetic, min(args.sample, len(synthetic)))
+    compared = real + sample
+    lines = [
+        f"# Entity-page queries before ({args.before}) and after",
+        "",
+        f"Data: {args.data or 'the real release only'}. Machine: {machine()}. "
+        f"Versions: {versions()}.",
+        f"Command: `.venv/bin/python bench/entity_pages.py {' '.join(argv or sys.argv[1:])}`",
+        "",
+        f"## Answers: {len(real)} resources of the real release and {len(sample)} synthetic",
+        "",
+        "| query | resources | rows | differ |",
+        "|---|--:|--:|--:|",
+    ]
+    differ = 0
+    for name in changed:
+        rows = wrong = 0
+        for iri in compared:
+            bound = {"resource": URIRef(iri)}
+            after = collections.Counter(engine.query(new[name], bound))
+            before = collections.Counter(engine.query(old[name] or "", bound))
+            rows += sum(after.values())
+            if after != before:
+                wrong += 1
+                print(f"DIFFERS: {name} <{iri}>", file=sys.stderr)
+        differ += wrong
+        lines.append(f"| {name} | {len(compared)} | {rows} | {wrong} |")
+        print(lines[-1], file=sys.stderr)
+    lines += [
+        "",
+        f"## p50 ms of {args.repeat} runs after one warm-up (before: only where changed; "
+        f"** over {SLOW_MS:.0f} ms)",
+        "",
+        "| query | page | rows | before | after |",
+        "|---|---|--:|--:|--:|",
+    ]
+    for name in ENTITY_QUERIES:
+        for iri in pages(args.seed, args.data is not None):
+            sides = {"after": new[name]}
+            if name in changed:
+                sides["before"] = old[name] or ""
+            p50: dict[str, str] = {"before": "—"}
+            for side, text in sides.items():
+                timed(engine, text, iri)
+                ms = statistics.median(timed(engine, text, iri) for _ in range(args.repeat))
+                p50[side] = f"{ms:.1f}" + (" **" if ms > SLOW_MS else "")
+            rows = engine.query(new[name], {"resource": URIRef(iri)}).count()
+            page = iri.removeprefix(f"{BASE}id/")
+            lines.append(f"| {name} | {page} | {rows} | {p50['before']} | {p50['after']} |")
+            print(lines[-1], file=sys.stderr, flush=True)
+    out = REPO / "bench" / "results" / f"{dt.date.today().isoformat()}-entity-pages.md"
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(out)
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
