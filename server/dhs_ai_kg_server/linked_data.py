@@ -24,11 +24,10 @@ from .derived import (
     internal_query,
     ontology_graph,
     our_resources,
-    picture,
     picture_path,
     resource_candidates,
 )
-from .drawings import class_diagram_svg, inline, legend, neighbourhood_svg
+from .drawings import class_diagram_svg, inline, legend, neighbourhood, neighbourhood_svg
 from .entity_page import embedded_jsonld, group_rows, index_groups, labelled, lead_sentence
 from .errors import NoAcceptableFormat
 from .negotiation import choose
@@ -227,11 +226,18 @@ def _paging(page: int, limit: int, shown: int, total: int) -> dict[str, int] | N
 
 def _neighbourhood(iri: str) -> dict[str, object]:
     """The resource page's picture of ``iri``'s neighbourhood (inline SVG) and its legend."""
+    drawn = neighbourhood(iri)
     svg = neighbourhood_svg(iri)
-    if svg is None:
-        return {"picture_svg": None, "picture_legend": []}
-    neighbourhood = picture().neighbourhood(iri)
-    return {"picture_svg": inline(svg, "picture-caption"), "picture_legend": legend(neighbourhood)}
+    if drawn is None or svg is None:
+        return {"picture_svg": None, "picture_legend": [], "picture_cut": None}
+    cut = None
+    if drawn.neighbours is not None:
+        cut = {"shown": len(drawn.nodes) - 1, "total": drawn.neighbours}
+    return {
+        "picture_svg": inline(svg, "picture-caption"),
+        "picture_legend": legend(drawn),
+        "picture_cut": cut,
+    }
 
 
 def describe(engine: Engine, iri: str) -> QueryResult:
