@@ -2,26 +2,33 @@
 the real release and of several synthetic ones (bench/datagen.py), the server's
 ``resource-grounding.rq`` (written so ``?resource`` drives each join, for speed at scale) gives
 the same rows, as a multiset, as ``tests/sparql/resource-grounding-plain.rq``, bound the way
-the page binds it."""
+the page binds it; ``resource-relations.rq`` gives the rows of
+``tests/sparql/resource-relations-plain.rq`` that its lead sentence can use (every row but
+those of incoming properties ``data/lead-sentences.json`` does not summarize)."""
 
 from __future__ import annotations
 
 import collections
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from dhs_ai_kg_server.linked_data import GROUNDING
-from rdflib import URIRef
+from dhs_ai_kg_server.linked_data import GROUNDING, RELATIONS
+from rdflib import Literal, URIRef
 
 from dhs_ai_kg.engine import Engine
 from dhs_ai_kg.loading import load_store
-from dhs_ai_kg.namespaces import BASE
+from dhs_ai_kg.namespaces import BASE, PREFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAIN = (ROOT / "tests" / "sparql" / "resource-grounding-plain.rq").read_text(encoding="utf-8")
+RELATIONS_PLAIN = (ROOT / "tests" / "sparql" / "resource-relations-plain.rq").read_text(
+    encoding="utf-8"
+)
+LEAD = ROOT / "server" / "dhs_ai_kg_server" / "data" / "lead-sentences.json"
 SEED = 7
 
 
@@ -65,3 +72,29 @@ def test_grounding_answers_as_its_plain_form_for_every_resource(engine: Engine) 
             sourced += row[7] is not None
     # both kinds of row, and quotes with their file, are compared: no vacuous comparison
     assert grounded > 500 and ungrounded > 100 and sourced > 500
+
+
+def summarized_in() -> set[str]:
+    """The IRIs of the properties the lead sentences summarize as "in <property> …"."""
+    keys = json.loads(LEAD.read_text(encoding="utf-8"))["relations"]
+    curies = {k.split()[1] for k in keys if k.split()[0] == "in"}
+    return {PREFIXES[c.split(":")[0]] + c.split(":")[1] for c in curies}
+
+
+def test_relations_answer_as_the_plain_form_for_what_lead_sentences_use(engine: Engine) -> None:
+    used = summarized_in()
+    assert len(used) >= 5
+    every = resources(engine)
+    kept = dropped = 0
+    for iri in every:
+        bound = {"resource": iri}
+        new = collections.Counter(engine.query(RELATIONS.text, bound))
+        old = collections.Counter(engine.query(RELATIONS_PLAIN, bound))
+        wanted = collections.Counter(
+            {r: n for r, n in old.items() if r[1] != Literal("in") or str(r[2]) in used}
+        )
+        assert new == wanted, iri
+        kept += sum(n for r, n in new.items() if r[1] == Literal("in"))
+        dropped += sum(old.values()) - sum(wanted.values())
+    # incoming rows both kept and left out: no vacuous comparison
+    assert kept > 100 and dropped > 100

@@ -52,6 +52,8 @@ DEFAULTS: dict[str, object] = {
     "ANSWER_CACHE": 0,  # bytes of answers kept for repeated queries; 0: off (serve sets 64 MiB)
     "RDFLIB_DUMPS_MAX": 20000,  # most triples dumped as rdflib's canonical bytes; more: pyoxigraph
     "PROPERTY_GRAPH_MAX": 20000,  # most triples made into property-graph dumps; more: refused
+    "ENTITY_LIST_LIMIT": 500,  # most incoming statements an entity page lists (then ?page=N)
+    "PICTURE_NEIGHBOURS": 50,  # most neighbours a neighbourhood picture draws (release's: 12)
 }
 
 __all__ = ["DEFAULTS", "create_app", "default_engine", "warm"]

@@ -9,6 +9,7 @@ import json
 import re
 
 import networkx as nx
+from flask import current_app
 from markupsafe import Markup
 from rdflib import Dataset, URIRef
 
@@ -35,6 +36,7 @@ __all__ = [
     "graph_svg",
     "inline",
     "legend",
+    "neighbourhood",
     "neighbourhood_svg",
 ]
 
@@ -48,14 +50,23 @@ def graph_svg() -> bytes:
     )
 
 
-def neighbourhood_svg(iri: str) -> bytes | None:
-    """The neighbourhood of ``iri`` as SVG, or None if the release graph's picture lacks it."""
+def neighbourhood(iri: str) -> Picture | None:
+    """The neighbourhood of ``iri`` as drawn (at most ``PICTURE_NEIGHBOURS`` neighbours, the
+    first in the picture's edge order), or None if the release graph's picture lacks it."""
     picture = release_picture()
     if iri not in picture.nodes:
         return None
+    return picture.neighbourhood(iri, int(current_app.config["PICTURE_NEIGHBOURS"]))
+
+
+def neighbourhood_svg(iri: str) -> bytes | None:
+    """The neighbourhood of ``iri`` as SVG (see :func:`neighbourhood`), or None if the release
+    graph's picture lacks it."""
+    drawn = neighbourhood(iri)
+    if drawn is None:
+        return None
     return state().cached(
-        f"picture-svg:{iri}",
-        lambda: render_svg(to_dot(picture.neighbourhood(iri), term_labels(), links=True)),
+        f"picture-svg:{iri}", lambda: render_svg(to_dot(drawn, term_labels(), links=True))
     )
 
 

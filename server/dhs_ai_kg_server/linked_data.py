@@ -11,6 +11,7 @@ import re
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from rdflib import OWL, Dataset, Graph, URIRef
 from rdflib.term import Node
+from werkzeug.exceptions import BadRequest
 
 from dhs_ai_kg.engine import Engine, OutputFormat, QueryResult
 from dhs_ai_kg.export import jsonld_context as context_of
@@ -23,11 +24,10 @@ from .derived import (
     internal_query,
     ontology_graph,
     our_resources,
-    picture,
     picture_path,
     resource_candidates,
 )
-from .drawings import class_diagram_svg, inline, legend, neighbourhood_svg
+from .drawings import class_diagram_svg, inline, legend, neighbourhood, neighbourhood_svg
 from .entity_page import (
     IndexGroup,
     embedded_jsonld,
@@ -60,6 +60,8 @@ DESCRIBE = internal_query("describe")
 SUMMARY = internal_query("resource-summary")
 OUTGOING = internal_query("resource-out")
 INCOMING = internal_query("resource-in")
+INCOMING_COUNT = internal_query("resource-in-count")
+OWN = internal_query("resource-own")
 QUOTES = internal_query("resource-quotes")
 LINKS = internal_query("resource-links")
 GROUNDING = internal_query("resource-grounding")
@@ -73,6 +75,8 @@ GRAPH_CLASSES = internal_query("graph-classes")
 GRAPH_SUBJECTS = internal_query("graph-subjects")
 
 _ONTOLOGY_PAGE = "ontology-page"
+#: The one ``LIMIT … OFFSET …`` of ``resource-in.rq``'s sub-select, replaced by a page's.
+_PAGE_CLAUSE = re.compile(r"LIMIT \d+ OFFSET \d+")
 
 
 # --- our resources -------------------------------------------------------------------------
@@ -103,8 +107,37 @@ def grounding(
     return found
 
 
-def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
-    """Everything the resource page shows about ``iri``, or None if the graph has nothing."""
+def paged(text: str, limit: int, offset: int) -> str:
+    """``text`` (a query with one ``LIMIT n OFFSET m``) with the page's limit and offset."""
+    if len(_PAGE_CLAUSE.findall(text)) != 1:
+        raise ValueError("a paged query needs exactly one 'LIMIT n OFFSET m'")
+    return _PAGE_CLAUSE.sub(f"LIMIT {int(limit)} OFFSET {int(offset)}", text)
+
+
+def incoming_total(engine: Engine, iri: str) -> int:
+    """How many statements (subject, property) point to ``iri``: resource-in.rq's rows."""
+    row = next(iter(engine.query(INCOMING_COUNT.text, {"resource": URIRef(iri)})), None)
+    return int(str(row[1])) if row is not None and row[1] is not None else 0
+
+
+_PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
+
+
+def page_number(raw: str | None) -> int:
+    """The ``?page=`` of an entity page or the index (1 when absent); BadRequest unless a
+    number from 1 written plainly."""
+    if raw is None:
+        return 1
+    if not _PAGE_NUMBER.fullmatch(raw):  # one spelling per page: no sign, no leading zero
+        raise BadRequest(f"page must be a whole number from 1, not {raw!r}")
+    return int(raw)
+
+
+def resource_page(
+    engine: Engine, iri: str, page: int = 1, limit: int = 500
+) -> dict[str, object] | None:
+    """Everything the resource page shows about ``iri``, or None if the graph has nothing;
+    the statements pointing to it by pages of ``limit`` (page ``page``, from 1)."""
     bound = {"resource": URIRef(iri)}
     summary = list(engine.query(SUMMARY.text, bound))
     if not summary:
@@ -126,8 +159,11 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
             parts.setdefault(str(subject), []).append(pair)
     incoming = [
         (view(subject, subject_label), view(prop), grounded.get((subject, prop, URIRef(iri))))
-        for _, subject, prop, subject_label in engine.query(INCOMING.text, bound)
+        for _, subject, prop, subject_label in engine.query(
+            paged(INCOMING.text, limit, (page - 1) * limit), bound
+        )
     ]
+    total = incoming_total(engine, iri) if len(incoming) == limit or page > 1 else len(incoming)
     passages = [
         href
         for _, source_file in engine.query(ANNOTATION_SOURCE.text, bound)
@@ -180,6 +216,7 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
         "statements": statements,
         "parts": parts,
         "incoming": incoming,
+        "incoming_paging": _paging(page, limit, len(incoming), total),
         "quotes": quotes,
         "passages": passages,
         "links": list(links.items()),  # (dataset, links into it), in the query's order
@@ -188,13 +225,30 @@ def resource_page(engine: Engine, iri: str) -> dict[str, object] | None:
     }
 
 
+def _paging(page: int, limit: int, shown: int, total: int) -> dict[str, int] | None:
+    """What the page says of its incoming list when it is not whole: rows ``first``-``last``
+    of ``total``, page ``page`` of ``pages``; None when the list is whole."""
+    if total <= limit:
+        return None
+    first = (page - 1) * limit + 1
+    pages = -(-total // limit)
+    return {"first": first, "last": first + shown - 1, "total": total, "page": page, "pages": pages}
+
+
 def _neighbourhood(iri: str) -> dict[str, object]:
     """The resource page's picture of ``iri``'s neighbourhood (inline SVG) and its legend."""
+    drawn = neighbourhood(iri)
     svg = neighbourhood_svg(iri)
-    if svg is None:
-        return {"picture_svg": None, "picture_legend": []}
-    neighbourhood = picture().neighbourhood(iri)
-    return {"picture_svg": inline(svg, "picture-caption"), "picture_legend": legend(neighbourhood)}
+    if drawn is None or svg is None:
+        return {"picture_svg": None, "picture_legend": [], "picture_cut": None}
+    cut = None
+    if drawn.neighbours is not None:
+        cut = {"shown": len(drawn.nodes) - 1, "total": drawn.neighbours}
+    return {
+        "picture_svg": inline(svg, "picture-caption"),
+        "picture_legend": legend(drawn),
+        "picture_cut": cut,
+    }
 
 
 def describe(engine: Engine, iri: str) -> QueryResult:
@@ -208,7 +262,14 @@ def describe(engine: Engine, iri: str) -> QueryResult:
 #: Resources on one page of ``/id/`` (app config ``INDEX_PAGE_SIZE``): the release's fit on
 #: one; at 1M triples the index is paged (``?page=N``) instead of one 20 MB page.
 INDEX_PAGE_SIZE = 1000
-_PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
+
+
+def own(engine: Engine, iri: str) -> QueryResult:
+    """``resource-own.rq`` for ``iri`` and each of its parts: what the page embeds."""
+    result = engine.query(OWN.text, {"resource": URIRef(iri)})
+    for part in hash_parts().get(iri, ()):
+        result.extend(engine.query(OWN.text, {"resource": URIRef(part)}))
+    return result
 
 
 @bp.get("/id/")
@@ -217,10 +278,7 @@ def index() -> Response:
     provenance nodes (annotations, statement nodes, citations) apart; ``INDEX_PAGE_SIZE`` of
     them per page (``?page=N``, from 1: a malformed number is a 400, one past the end a 404)."""
     size = max(1, int(current_app.config.get("INDEX_PAGE_SIZE", INDEX_PAGE_SIZE)))
-    asked = request.args.get("page", "1")
-    if not _PAGE_NUMBER.fullmatch(asked):
-        abort(400, description=f"page={asked!r}: a page number is a whole number from 1")
-    number = int(asked)
+    number = page_number(request.args.get("page"))
     # grouped once: at 100k triples the index lists ~18,000 resources
     groups = state().cached("resource-index-groups", lambda: index_groups(our_resources()))
     ordered = [*groups[0], groups[2], *groups[1]]  # reader groups, other, provenance groups
@@ -289,11 +347,15 @@ def resource(rest: str) -> Response:
     path = f"/id/{rest}"
     fmt = negotiate(forced)
     engine = state().engine
+    number = page_number(request.args.get("page"))
     if fmt is HTML:
-        page = resource_page(engine, iri)
+        limit = int(current_app.config["ENTITY_LIST_LIMIT"])
+        page = resource_page(engine, iri, number, limit)
         if page is None:
             return not_found(iri, resource_candidates())
-        described = Graph().parse(data=describe(engine, iri).serialize("ntriples"), format="nt")
+        if number > 1 and not page["incoming"]:
+            abort(404, f"page {number} is past the last page of statements pointing to {iri}")
+        described = Graph().parse(data=own(engine, iri).serialize("ntriples"), format="nt")
         context_path = context_file(state().resources)
         context = context_of(context_path) if context_path.is_file() else None
         body = render_template(

@@ -185,24 +185,42 @@ class Picture:
     nodes: dict[str, Node]
     edges: list[Edge] = field(default_factory=list)
     focus: str | None = None
+    #: How many neighbours ``focus`` has in all, when only some are drawn (else None).
+    neighbours: int | None = None
+    _touching: dict[str, list[Edge]] | None = field(default=None, repr=False, compare=False)
 
     def kinds(self) -> list[str]:
         """The kinds present, sorted: one cluster each."""
         return sorted({n.kind for n in self.nodes.values()})
 
-    def neighbourhood(self, iri: str) -> Picture:
+    def neighbourhood(self, iri: str, limit: int | None = None) -> Picture:
         """``iri`` and the resources one statement away from it (either direction), with the
-        statements that touch ``iri``.
+        statements that touch ``iri``; with ``limit``, only the first ``limit`` neighbours in
+        the edges' order (subject, property, object) and their statements, the total kept
+        in ``neighbours``.
 
         Raises:
             UnknownEntity: ``iri`` is not in this picture.
         """
         if iri not in self.nodes:
             raise UnknownEntity(f"<{iri}> is not in the {self.graph} graph's picture")
-        edges = [e for e in self.edges if iri in (e.subject, e.object)]
+        if self._touching is None:  # built once: a neighbourhood costs its own edges only
+            touching: dict[str, list[Edge]] = {}
+            for edge in self.edges:
+                touching.setdefault(edge.subject, []).append(edge)
+                if edge.object != edge.subject:
+                    touching.setdefault(edge.object, []).append(edge)
+            self._touching = touching
+        edges = list(self._touching.get(iri, ()))
+        order = list(dict.fromkeys(e.object if e.subject == iri else e.subject for e in edges))
+        order = [n for n in order if n != iri]
+        total = None
+        if limit is not None and len(order) > limit:
+            total, shown = len(order), set(order[:limit]) | {iri}
+            edges = [e for e in edges if e.subject in shown and e.object in shown]
         keep = {iri} | {e.subject for e in edges} | {e.object for e in edges}
-        nodes = {i: n for i, n in self.nodes.items() if i in keep}
-        return Picture(self.graph, nodes, edges, focus=iri)
+        nodes = {i: self.nodes[i] for i in sorted(keep) if i in self.nodes}
+        return Picture(self.graph, nodes, edges, focus=iri, neighbours=total)
 
 
 def load_picture(engine: Engine, graph: str = DEFAULT_GRAPH) -> Picture:
@@ -272,6 +290,8 @@ def to_dot(
         if picture.focus
         else f"the {picture.graph} graph"
     )
+    if picture.focus and picture.neighbours is not None:
+        title += f" ({len(picture.nodes) - 1:,} of {picture.neighbours:,} neighbours shown)"
     dot = graphviz.Digraph(
         name="dhs-ai-kg",
         graph_attr={
