@@ -5,13 +5,17 @@ does, pyoxigraph's bulk loader), then runs every named query of ``queries/`` and
 as it was at ``--before REF`` (git), interleaved, ``--repeat`` times each, in two cases:
 
 - ``open``: required parameters bound (as ``bench/scale.py`` binds them: values of synthetic
-  release 1), optional ones left open: the whole-graph case;
-- ``release``: ``?release`` bound as well, to synthetic release 1 (the real release when no
-  ``--data`` is given).
+  release 1; without ``--data``, the real release's values of
+  ``bench/queries/peers-bindings.json``), optional ones left open: the whole-graph case;
+- ``release``: ``?release`` bound as well, to synthetic release 1 (the real release without
+  ``--data``).
+
+The store holds the statistics graph, as ``dhs-ai-kg query`` loads it (query 13 reads it).
 
 Answers are compared in full (SELECT rows as a multiset, CONSTRUCT triples as a set); a
-difference is reported and makes the exit status 1. Writes
-``bench/results/<date>-query-plans.md`` and prints its path.
+difference is reported (``DIFFERS: <query> <case>`` on stderr) and makes the exit status 1.
+``--before`` may also be a folder of ``.rq`` files (a test's changed copy of ``queries/``).
+Writes ``bench/results/<date>-query-plans.md`` (``--output`` elsewhere) and prints its path.
 
 Usage: ``.venv/bin/python bench/query_plans.py --data bench/.cache/scale-1000000-seed42/graphs``
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import json
 import statistics
 import subprocess
 import sys
@@ -29,6 +34,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+#: The real release's parameter values (every named query bound with them answers).
+REAL_VALUES = REPO / "bench" / "queries" / "peers-bindings.json"
 sys.path.insert(0, str(REPO / "bench"))
 
 from scale import machine, required_values, sample_values, versions  # noqa: E402
@@ -40,7 +47,10 @@ from dhs_ai_kg.namespaces import KG  # noqa: E402
 
 
 def queries_at(ref: str, folder: Path) -> dict[str, NamedQuery]:
-    """The named queries as they were at git ``ref``, written into ``folder``."""
+    """The named queries as they were at git ``ref`` (written into ``folder``), or of the
+    folder ``ref`` when it is one."""
+    if Path(ref).is_dir():
+        return load_named_queries(Path(ref))
     names = subprocess.run(
         ["git", "-C", str(REPO), "ls-tree", "--name-only", ref, "queries/"],
         check=True,
@@ -78,19 +88,27 @@ def main(argv: list[str] | None = None) -> int:
     """Measure, compare, write the report; exit 1 if any answer differs."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--data", type=Path, help="graphs folder loaded beside the release")
-    parser.add_argument("--before", default="main", help="git ref of the queries to compare")
+    parser.add_argument(
+        "--before", default="main", help="git ref (or folder) of the queries to compare"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="runs per query and case")
     parser.add_argument("--seed", type=int, default=42, help="seed of the --data releases")
     parser.add_argument("--only", nargs="*", default=[], help="query names or prefixes")
+    parser.add_argument("--output", type=Path, help="the report (default bench/results/…)")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
-    store = load_store([args.data] if args.data else [])
+    store = load_store([args.data] if args.data else [], statistics=True)
     engine = Engine(store)
     loaded = time.perf_counter() - start
     print(f"loaded {len(store):,} quads in {loaded:.1f} s", file=sys.stderr)
-    values = sample_values(args.seed)
-    release = str(KG[f"doc/synth-{args.seed}-000001-release"] if args.data else KG["doc/release"])
+    if args.data:
+        values = sample_values(args.seed)
+        release = str(KG[f"doc/synth-{args.seed}-000001-release"])
+    else:
+        real = json.loads(REAL_VALUES.read_text(encoding="utf-8"))
+        values = {k: v for k, v in real.items() if k != "_comment"}
+        release = values["release"]
     after = load_named_queries()
     lines = [
         f"# Named queries before ({args.before}) and after, p50 ms of {args.repeat} runs",
@@ -129,14 +147,19 @@ def main(argv: list[str] | None = None) -> int:
                     if old is None
                     else ("yes" if answers["before"] == answers["after"] else "**NO**")
                 )
-                differ += same == "**NO**"
+                if same == "**NO**":
+                    differ += 1
+                    print(f"DIFFERS: {name} {case}", file=sys.stderr)
                 got = answers["after"]
                 rows = sum(got.values()) if isinstance(got, collections.Counter) else len(got)  # type: ignore[arg-type]
                 p50 = {k: f"{statistics.median(v):.1f}" if v else "—" for k, v in times.items()}
                 line = f"| {name} | {case} | {rows} | {p50['before']} | {p50['after']} | {same} |"
                 print(line, file=sys.stderr, flush=True)
                 lines.append(line)
-    out = REPO / "bench" / "results" / f"{dt.date.today().isoformat()}-query-plans.md"
+    out = (
+        args.output or REPO / "bench" / "results" / f"{dt.date.today().isoformat()}-query-plans.md"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(out)
     return 1 if differ else 0
