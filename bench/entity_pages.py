@@ -12,9 +12,12 @@ differs from git ``--before``:
   marks any over ``SLOW_MS``.
 
 Then times the pages of ``SERVED`` through ``dhs-ai-kg serve --data`` (response and answer
-caches off; curl ``time_total`` and ``size_download``, median of ``--repeat`` after a warm-up).
+caches off; wall time of each request and its body's bytes, median of ``--repeat`` after a
+warm-up); the server's process group is killed on exit, error, Ctrl-C or SIGTERM.
 
-Writes ``bench/results/<date>-entity-pages.md``, prints its path; exit 1 if an answer differs.
+``--before`` may also be a folder of ``.rq`` files (a test's changed copy of the queries).
+Writes ``bench/results/<date>-entity-pages.md`` (``--output`` elsewhere), prints its path;
+exit 1 if an answer differs (``DIFFERS: <query> <resource>`` on stderr).
 
 Usage: ``.venv/bin/python bench/entity_pages.py --data bench/.cache/scale-1000000-seed42/graphs``
 """
@@ -32,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -89,8 +93,8 @@ SERVED = ("/id/role/lead", "/id/status/draft", "/id/org/mijente")
 
 def served(data: Path | None, repeat: int, paths: tuple[str, ...] = SERVED) -> list[dict]:
     """Each of ``paths`` through ``dhs-ai-kg serve`` (caches off) on 127.0.0.1: status, bytes
-    and the median of ``repeat`` curl ``time_total`` after one warm-up; the server's process
-    group is killed after, even on Ctrl-C."""
+    and the median of ``repeat`` request times after one warm-up; the server's process group
+    is killed after, even on error, Ctrl-C or SIGTERM."""
     port = free_port()
     argv = [sys.executable, "-m", "dhs_ai_kg_cli", "serve", "--port", str(port)]
     argv += ["--response-cache", "0", "--answer-cache", "0"]
@@ -112,25 +116,45 @@ def served(data: Path | None, repeat: int, paths: tuple[str, ...] = SERVED) -> l
             except OSError:
                 time.sleep(0.2)
         for path in paths:
-            curl = ["curl", "-s", "-o", "/dev/null", "-H", "Accept: text/html"]
-            curl += ["-w", "%{http_code} %{time_total} %{size_download}", base + path]
-            runs = []
-            for _ in range(repeat + 1):  # the first is the warm-up
-                code, total, size = subprocess.run(
-                    curl, capture_output=True, text=True, check=True
-                ).stdout.split()
-                runs.append((int(code), float(total) * 1000, int(size)))
+            runs = [fetch(base + path) for _ in range(repeat + 1)]  # the first is the warm-up
             ms = statistics.median(r[1] for r in runs[1:])
             found.append({"path": path, "status": runs[-1][0], "ms": ms, "bytes": runs[-1][2]})
             print(f"{path}: {runs[-1][0]} {ms:.0f} ms {runs[-1][2]:,} B", file=sys.stderr)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_group(proc)
     return found
+
+
+def fetch(url: str) -> tuple[int, float, int]:
+    """GET ``url`` as HTML: status, milliseconds to the body's last byte, the body's bytes."""
+    request = urllib.request.Request(url, headers={"Accept": "text/html"})
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, body = error.code, error.read()
+    return status, (time.perf_counter() - start) * 1000, len(body)
+
+
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM ``proc``'s process group, SIGKILL it after 20 s; already gone is fine."""
+    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, None)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    proc.wait()
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM as Ctrl-C: unwind, so ``finally`` blocks stop what was started."""
+    raise KeyboardInterrupt
 
 
 def summarized_in() -> set[str]:
@@ -144,7 +168,11 @@ def summarized_in() -> set[str]:
 
 
 def old_text(ref: str, name: str) -> str | None:
-    """The text of ``queries/<name>.rq`` at git ``ref`` (None if it had none)."""
+    """The text of ``queries/<name>.rq`` at git ``ref``, or in the folder ``ref`` (None if
+    it had none)."""
+    if Path(ref).is_dir():
+        path = Path(ref) / f"{name}.rq"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
     done = subprocess.run(
         ["git", "-C", str(REPO), "show", f"{ref}:{QUERIES / name}.rq"],
         capture_output=True,
@@ -164,11 +192,15 @@ def main(argv: list[str] | None = None) -> int:
     """Compare, measure, write the report; exit 1 if any answer differs."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--data", type=Path, help="graphs folder loaded beside the release")
-    parser.add_argument("--before", default="main", help="git ref of the queries to compare")
+    parser.add_argument(
+        "--before", default="main", help="git ref (or folder) of the queries to compare"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per query and page")
     parser.add_argument("--sample", type=int, default=200, help="synthetic resources compared")
     parser.add_argument("--seed", type=int, default=42, help="seed of the --data releases")
+    parser.add_argument("--output", type=Path, help="the report (default bench/results/…)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
 
     start = time.perf_counter()
     engine = Engine(load_store([args.data] if args.data else []))
@@ -237,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
             print(lines[-1], file=sys.stderr, flush=True)
     lines += [
         "",
-        f"## Pages through `dhs-ai-kg serve` (caches off): curl median of {args.repeat} "
+        f"## Pages through `dhs-ai-kg serve` (caches off): median ms of {args.repeat} "
         "after one warm-up",
         "",
         "| page | status | ms | bytes |",
@@ -245,7 +277,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for row in served(args.data, args.repeat):
         lines.append(f"| {row['path']} | {row['status']} | {row['ms']:.0f} | {row['bytes']:,} |")
-    out = REPO / "bench" / "results" / f"{dt.date.today().isoformat()}-entity-pages.md"
+    out = (
+        args.output or REPO / "bench" / "results" / f"{dt.date.today().isoformat()}-entity-pages.md"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(out)
     return 1 if differ else 0
