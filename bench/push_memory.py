@@ -2,8 +2,9 @@
 reads every request and keeps only its line count (a Graph Store Protocol sink on 127.0.0.1).
 
 The push runs as a user runs it (``python -m dhs_ai_kg_cli push --data DIR``), in its own
-process group (peak RSS from ``wait4``); the sink runs in this process. Prints one JSON object
-(wall seconds, peak RSS in MB, triples received per graph, requests) on stdout.
+process group (peak RSS from ``wait4``), killed on error, Ctrl-C or SIGTERM; the sink runs in
+this process. Prints one JSON object (wall seconds, peak RSS in MB, triples received per
+graph, requests) on stdout.
 
 Usage: ``.venv/bin/python bench/push_memory.py --data bench/.cache/scale-1000000-seed42/graphs``.
 """
@@ -11,6 +12,7 @@ Usage: ``.venv/bin/python bench/push_memory.py --data bench/.cache/scale-1000000
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -79,8 +81,9 @@ def measure(data: Path, max_bytes: int | None = None) -> dict[str, object]:
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, start_new_session=True)
     try:
         _, status, usage = os.wait4(proc.pid, 0)
-    except BaseException:
-        os.killpg(proc.pid, signal.SIGKILL)
+    except BaseException:  # Ctrl-C or SIGTERM (see main): the push's group goes too
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         raise
     finally:
@@ -97,12 +100,18 @@ def measure(data: Path, max_bytes: int | None = None) -> dict[str, object]:
     }
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM as Ctrl-C: unwind, so the push started is killed."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one measured push and print its JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="a folder of <graph>.ttl files")
     parser.add_argument("--max-request-bytes", type=int, default=None)
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     result = measure(args.data, args.max_request_bytes)
     print(json.dumps(result, indent=1))
     return 0 if result["exit"] == 0 else 1
