@@ -34,6 +34,10 @@ def test_scale_series_at_the_tiniest_size(tmp_path: Path):
     names = set(load_named_queries())
     assert set(row["inprocess"]["queries"]) == names
     assert set(row["http"]["queries"]) == names
+    # the HTTP series waited for the server's background work (query processes, precomputing)
+    assert row["http"]["settled_s"] >= 0 and "then settled s" in text
+    serve_log = (tmp_path / "cache").rglob("serve.log")
+    assert any(b"precomputed current dumps" in p.read_bytes() for p in serve_log)
     assert row["validate"]["conforms"] and row["validate"]["quote_problems"] == 0
     for name in ("10-grounding", "14-describe-organization", "15-statement-source"):
         assert row["inprocess"]["queries"][name]["rows"] > 0, name
