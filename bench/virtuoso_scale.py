@@ -327,7 +327,7 @@ def report(rows: list[dict], command: str, note: str, loads: tuple[str, str]) ->
         "row cap, no query time cut-off); `dhs-ai-kg push --data DIR --endpoint "
         f"http://127.0.0.1:PORT{GSP_PATH} --user dba` (Graph Store Protocol, N-Triples, Digest "
         "auth; a graph over 1 MB as a PUT then POSTs, as Virtuoso resets a body of ~4 MB). "
-        "Push: wall time of the command (the rdflib "
+        "Push: wall time of the command (the pyoxigraph "
         "load of every file, then per graph serialize + PUT), peak RSS of the push process. "
         "Counts: triples per graph in Virtuoso (`COUNT(*)` per `GRAPH ?g`), in our embedded "
         "engine (pyoxigraph, `load_store` as the CLI loads `--data`) and as sent. Queries: the "
@@ -344,7 +344,8 @@ def report(rows: list[dict], command: str, note: str, loads: tuple[str, str]) ->
             f"## {r['quads']:,} quads (synthetic target {r['size']:,} triples)",
             "",
             f"Push: {push_['wall_s']:.1f} s wall, of which {push_['before_first_s']:.1f} s before "
-            f"the first PUT (loading the files through rdflib); peak RSS {push_['rss_mb']:.0f} MB. "
+            "the first PUT (loading the files with pyoxigraph); "
+            f"peak RSS {push_['rss_mb']:.0f} MB. "
             f"Embedded engine load (pyoxigraph bulk loader): {r['embedded_load_s']:.1f} s. "
             f"Counts {'**agree**' if r['counts']['agree'] else '**DIFFER**'}.",
             "",
