@@ -150,7 +150,7 @@ def seconds(value: float | None) -> str:
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
 
 
-def report(runs: dict[str, dict], command: str, repeat: int) -> str:
+def report(runs: dict[str, dict], command: str, repeat: int, note: str = "") -> str:
     """The Markdown report of ``runs`` (by size label)."""
     sizes = list(runs)
     lines = [
@@ -159,7 +159,7 @@ def report(runs: dict[str, dict], command: str, repeat: int) -> str:
         f"Command: `{command}`",
         "",
         f"Machine: {scale.machine()}; load average at the end "
-        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} (shared box: noisy).",
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}. {note}".rstrip(),
         f"Software: {scale.versions()}.",
         "",
         "Start-up: seconds from the command to the first answer (`/healthz`), and to the "
@@ -209,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--startup-limit", type=float, default=600.0, help="seconds")
     parser.add_argument("--cache", type=Path, default=scale.CACHE, help="where data is kept")
     parser.add_argument("--output", type=Path, help="the report (default bench/results/…)")
+    parser.add_argument("--note", default="", help="what the machine was doing meanwhile")
     args = parser.parse_args(argv)
     output = args.output or RESULTS / f"{dt.date.today().isoformat()}-serving-at-scale.md"
     runs: dict[str, dict] = {}
@@ -222,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(logs, ignore_errors=True)
     command = "python bench/serving_at_scale.py " + " ".join(argv or sys.argv[1:])
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(report(runs, command.strip(), args.repeat), encoding="utf-8")
+    output.write_text(report(runs, command.strip(), args.repeat, args.note), encoding="utf-8")
     print(output)
     return 0
 
