@@ -4,12 +4,10 @@ releases (``--data DIR``, texts in ``source/`` beside it)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from bench_modules import bench_module
 from dhs_ai_kg_cli import EXIT_NONCONFORMING, EXIT_OK, main
 from rdflib import Graph, URIRef
 
@@ -22,16 +20,7 @@ from dhs_ai_kg.validation import validate
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-datagen = _load("datagen")
+datagen = bench_module("datagen")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ server is gone after; a rewrite that answers otherwise makes it exit 1 and name 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import signal
@@ -13,9 +12,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from bench_modules import bench_module
 from rdflib import URIRef
 
 from dhs_ai_kg.engine import Engine
@@ -28,20 +27,11 @@ QUERIES = ROOT / "server" / "dhs_ai_kg_server" / "queries"
 SEED = 7
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 600 synthetic triples of seed 7: its graphs folder."""
     out = tmp_path_factory.mktemp("synthetic")
-    _load("datagen").write(out, 600, seed=SEED)
+    bench_module("datagen").write(out, 600, seed=SEED)
     return out / "graphs"
 
 
@@ -82,7 +72,7 @@ def running_with(text: str) -> list[str]:
 
 
 def test_an_equal_rewrite_is_compared_timed_and_served(data: Path, tmp_path: Path) -> None:
-    tool = _load("entity_pages")
+    tool = bench_module("entity_pages")
     before = tmp_path / "before"
     shutil.copytree(QUERIES, before)
     with (before / "resource-out.rq").open("a", encoding="utf-8") as changed:

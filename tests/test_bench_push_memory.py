@@ -4,7 +4,6 @@ receives every triple of every graph the files hold, in one request per graph or
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from bench_modules import bench_module
 
 from dhs_ai_kg.loading import data_files, graph_iri
 
@@ -21,11 +21,7 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 600 synthetic triples of seed 7: its graphs folder."""
-    spec = importlib.util.spec_from_file_location("datagen", BENCH / "datagen.py")
-    assert spec is not None and spec.loader is not None
-    datagen = importlib.util.module_from_spec(spec)
-    sys.modules["datagen"] = datagen
-    spec.loader.exec_module(datagen)
+    datagen = bench_module("datagen")
     out = tmp_path_factory.mktemp("synthetic")
     datagen.write(out, 600, seed=7)
     return out / "graphs"

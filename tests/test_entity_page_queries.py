@@ -9,13 +9,11 @@ those of incoming properties ``data/lead-sentences.json`` does not summarize).""
 from __future__ import annotations
 
 import collections
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from bench_modules import bench_module
 from dhs_ai_kg_server.linked_data import GROUNDING, RELATIONS
 from rdflib import Literal, URIRef
 
@@ -32,19 +30,10 @@ LEAD = ROOT / "server" / "dhs_ai_kg_server" / "data" / "lead-sentences.json"
 SEED = 7
 
 
-def _datagen() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("datagen", ROOT / "bench" / "datagen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["datagen"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     """The real release and about 3,000 triples of synthetic releases, as ``--data`` loads."""
-    graphs = _datagen().write(tmp_path_factory.mktemp("synthetic"), 3000, seed=SEED)
+    graphs = bench_module("datagen").write(tmp_path_factory.mktemp("synthetic"), 3000, seed=SEED)
     return Engine(load_store([graphs]))
 
 

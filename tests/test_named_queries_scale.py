@@ -7,14 +7,12 @@ ones to resources of synthetic release 1, ``?release`` open or bound to that rel
 from __future__ import annotations
 
 import collections
-import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import rdflib.plugins.sparql
+from bench_modules import bench_module
 from rdflib import RDF, Dataset, URIRef
 
 from dhs_ai_kg.engine import Engine
@@ -28,16 +26,7 @@ SEED = 11
 QUERIES = load_named_queries()
 
 
-def _datagen() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("datagen", BENCH / "datagen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["datagen"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-datagen = _datagen()
+datagen = bench_module("datagen")
 
 
 @pytest.fixture(scope="module")

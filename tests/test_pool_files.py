@@ -5,13 +5,12 @@ fails them with its name."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bench_modules import bench_module
 from dhs_ai_kg_server import create_app
 from dhs_ai_kg_server.state import State, launch_pool
 from flask import Flask
@@ -35,19 +34,10 @@ RUNAWAY = (
 )
 
 
-def _datagen() -> object:
-    spec = importlib.util.spec_from_file_location("datagen", BENCH / "datagen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["datagen"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A graphs folder of about 3,000 synthetic triples (bench/datagen.py, seed 7)."""
-    graphs: Path = _datagen().write(tmp_path_factory.mktemp("synthetic"), 3000, seed=7)  # type: ignore[attr-defined]
+    graphs: Path = bench_module("datagen").write(tmp_path_factory.mktemp("synthetic"), 3000, seed=7)  # type: ignore[attr-defined]
     return graphs
 
 

@@ -3,12 +3,10 @@ many quotes it holds (issue 10: it grew faster than the data), and still finds e
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from bench_modules import bench_module
 from rdflib import Dataset, Graph, URIRef
 
 from dhs_ai_kg.grounding import Quote, quote_problems, quotes, release_texts
@@ -19,16 +17,7 @@ from dhs_ai_kg.resources import resource_dir
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
-def _datagen() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("datagen", BENCH / "datagen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["datagen"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-datagen = _datagen()
+datagen = bench_module("datagen")
 
 
 def _folders(out: Path) -> list[Path]:

@@ -8,14 +8,13 @@ limits set low so a few thousand triples count as large."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from bench_modules import bench_module
 from dhs_ai_kg_server import create_app, linked_data
 from dhs_ai_kg_server.app import warm
 from dhs_ai_kg_server.derived import internal_query
@@ -31,20 +30,11 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 SMALL_LIMITS = {"RDFLIB_DUMPS_MAX": 1000, "PROPERTY_GRAPH_MAX": 1000}
 
 
-def _datagen():
-    spec = importlib.util.spec_from_file_location("datagen", BENCH / "datagen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("datagen", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 4,000 synthetic triples (seed 11): the graphs folder ``--data`` takes."""
     out = tmp_path_factory.mktemp("synthetic")
-    _datagen().write(out, 4000, seed=11)
+    bench_module("datagen").write(out, 4000, seed=11)
     return out / "graphs"
 
 

@@ -5,15 +5,13 @@ in the VoID description or ``dhs-ai-kg stats``."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pyoxigraph as ox
 import pytest
+from bench_modules import bench_module
 from dhs_ai_kg_cli import main as cli_main
 from dhs_ai_kg_server.state import KEY, dataset_version
 from flask import Flask
@@ -39,19 +37,10 @@ from dhs_ai_kg.store_export import count_triples, graph_triples, write_store
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _datagen() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("datagen", ROOT / "bench" / "datagen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["datagen"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A few synthetic releases (bench/datagen.py, about 3,000 triples, seed 7)."""
-    return _datagen().write(tmp_path_factory.mktemp("synthetic"), 3000, seed=7)
+    return bench_module("datagen").write(tmp_path_factory.mktemp("synthetic"), 3000, seed=7)
 
 
 def _rows(engine: Engine, text: str) -> list[tuple[object, ...]]:

@@ -4,13 +4,12 @@ valid and broken synthetic data."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from bench_modules import bench_module
 from pyshacl import validate as pyshacl_validate
 from rdflib import Dataset, Graph, Namespace
 from rdflib.plugins.stores.memory import Memory
@@ -22,16 +21,7 @@ from dhs_ai_kg.validation import _results, keys, load_ontology, load_shapes, val
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
-def _datagen() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("datagen", BENCH / "datagen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["datagen"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-datagen = _datagen()
+datagen = bench_module("datagen")
 SHAPE_FIXTURES = Path(__file__).parent / "shapes"
 DAK_SHAPES = Namespace("https://w3id.org/dhs-ai-kg/shapes#")
 Key = tuple[str, str, str]
