@@ -66,10 +66,13 @@ ENTITY_QUERIES = (
 )
 #: A query slower than this (ms) on a page is marked.
 SLOW_MS = 20.0
-RESOURCES = (
-    "SELECT DISTINCT ?r WHERE { ?r ?p ?o "
-    f'FILTER(isIRI(?r) && STRSTARTS(STR(?r), "{BASE}id/") && !CONTAINS(STR(?r), "#")) }}'
-)
+
+
+def our_resources(engine: Engine) -> list[str]:
+    """Our resources, as the /id/ index lists them (its query, ``resources.rq``): the pages
+    whose answers are compared."""
+    listed = engine.query((REPO / QUERIES / "resources.rq").read_text(encoding="utf-8"))
+    return sorted({str(row[0]) for row in listed})
 
 
 def pages(seed: int, synthetic: bool) -> list[str]:
@@ -209,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     old = {n: old_text(args.before, n) for n in ENTITY_QUERIES}
     changed = [n for n in ENTITY_QUERIES if old[n] is not None and old[n] != new[n]]
 
-    every = sorted(str(row[0]) for row in engine.query(RESOURCES))
+    every = our_resources(engine)
     real = [r for r in every if f"/synth-{args.seed}-" not in r]
     synthetic = [r for r in every if f"/synth-{args.seed}-" in r]
     sample = random.Random(args.seed).sample(synthetic, min(args.sample, len(synthetic)))

@@ -5,7 +5,6 @@ server is gone after; a rewrite that answers otherwise makes it exit 1 and name 
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -14,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from bench_modules import bench_module
+from bench_modules import bench_module, processes_mentioning
 from rdflib import URIRef
 
 from dhs_ai_kg.engine import Engine
@@ -57,20 +56,6 @@ def tables(report: str) -> list[list[list[str]]]:
     return found
 
 
-def running_with(text: str) -> list[str]:
-    """Command lines of live processes that mention ``text``."""
-    out = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if text in cmdline and proc.name != str(os.getpid()):
-                out.append(cmdline)
-    return out
-
-
 def test_an_equal_rewrite_is_compared_timed_and_served(data: Path, tmp_path: Path) -> None:
     tool = bench_module("entity_pages")
     before = tmp_path / "before"
@@ -85,7 +70,7 @@ def test_an_equal_rewrite_is_compared_timed_and_served(data: Path, tmp_path: Pat
     answers, timings, served = tables(output.read_text(encoding="utf-8"))
 
     engine = Engine(load_store([data]))
-    resources = {str(row[0]) for row in engine.query(tool.RESOURCES)}
+    resources = set(tool.our_resources(engine))
     synthetic = {r for r in resources if f"/synth-{SEED}-" in r}
     assert len(synthetic) > 5
     ((name, compared, rows, differ),) = answers
@@ -112,7 +97,7 @@ def test_an_equal_rewrite_is_compared_timed_and_served(data: Path, tmp_path: Pat
 
     assert [row[0] for row in served] == list(tool.SERVED)
     assert all(row[1] == "200" and int(row[3].replace(",", "")) > 0 for row in served), served
-    assert running_with(str(data)) == []
+    assert processes_mentioning(str(data)) == []
 
 
 def test_a_rewrite_answering_otherwise_fails_and_is_named(data: Path, tmp_path: Path) -> None:
@@ -128,7 +113,7 @@ def test_a_rewrite_answering_otherwise_fails_and_is_named(data: Path, tmp_path: 
     }
     answers = tables(output.read_text(encoding="utf-8"))[0]
     assert [row[0] for row in answers] == ["resource-out"] and int(answers[0][3]) > 0
-    assert running_with(str(data)) == []
+    assert processes_mentioning(str(data)) == []
 
 
 def test_sigterm_while_serving_stops_the_server(data: Path, tmp_path: Path) -> None:
@@ -138,7 +123,7 @@ def test_sigterm_while_serving_stops_the_server(data: Path, tmp_path: Path) -> N
     tool = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
-        while not any(" serve " in c for c in running_with(str(data))):
+        while not any(" serve " in c for c in processes_mentioning(str(data))):
             assert tool.poll() is None and time.monotonic() < deadline, "no server started"
             time.sleep(0.1)
         tool.send_signal(signal.SIGTERM)
@@ -146,5 +131,5 @@ def test_sigterm_while_serving_stops_the_server(data: Path, tmp_path: Path) -> N
     finally:
         tool.kill()
         tool.wait()
-    assert running_with(str(data)) == []
+    assert processes_mentioning(str(data)) == []
     assert not (tmp_path / "pages.md").exists()

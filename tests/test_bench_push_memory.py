@@ -9,11 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
-from bench_modules import bench_module
-
-from dhs_ai_kg.loading import data_files, graph_iri
+from bench_modules import bench_module, triples_per_graph
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
@@ -25,16 +22,6 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("synthetic")
     datagen.write(out, 600, seed=7)
     return out / "graphs"
-
-
-def triples_per_graph(graphs: Path) -> dict[str, int]:
-    """Distinct triples per named graph of our release plus the folder ``graphs``, parsed."""
-    found: dict[str, set[ox.Triple]] = {}
-    for path in data_files([graphs]):
-        triples = found.setdefault(str(graph_iri(path.stem)), set())
-        for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
-            triples.add(quad.triple)
-    return {graph: len(triples) for graph, triples in sorted(found.items())}
 
 
 @pytest.mark.parametrize("max_bytes", [None, 20_000])

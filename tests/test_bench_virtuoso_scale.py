@@ -10,38 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyoxigraph as ox
 import stores
+from bench_modules import processes_mentioning, triples_per_graph
 
-from dhs_ai_kg.loading import data_files, graph_iri
 from dhs_ai_kg.named_queries import load_named_queries
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "bench" / "virtuoso_scale.py"
-
-
-def triples_per_graph(graphs: Path) -> dict[str, int]:
-    """Distinct triples per named graph of our release plus the folder ``graphs``."""
-    found: dict[str, set[ox.Triple]] = {}
-    for path in data_files([graphs]):
-        triples = found.setdefault(str(graph_iri(path.stem)), set())
-        for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
-            triples.add(quad.triple)
-    return {graph: len(triples) for graph, triples in sorted(found.items())}
-
-
-def running_in(folder: Path) -> list[str]:
-    """Command lines of live processes that mention ``folder``."""
-    out = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if str(folder) in cmdline:
-                out.append(cmdline)
-    return out
 
 
 def test_push_counts_and_answers_agree_at_a_tiny_size(tmp_path: Path) -> None:
@@ -88,4 +63,4 @@ def test_push_counts_and_answers_agree_at_a_tiny_size(tmp_path: Path) -> None:
     text = report.read_text(encoding="utf-8")
     assert "Command: `.venv/bin/python bench/virtuoso_scale.py --sizes 600 --repeat 2" in text
     assert "Counts **agree**" in text and "all the same as ours" in text
-    assert running_in(temp) == [] and list(temp.iterdir()) == []
+    assert processes_mentioning(str(temp)) == [] and list(temp.iterdir()) == []

@@ -18,7 +18,7 @@ from rdflib import RDF, Dataset, URIRef
 from dhs_ai_kg.engine import Engine
 from dhs_ai_kg.loading import load_dataset, load_store, union_graph
 from dhs_ai_kg.named_queries import NamedQuery, load_named_queries
-from dhs_ai_kg.namespaces import DAK, KG, PREFIXES, SCHEMA
+from dhs_ai_kg.namespaces import DAK, KG, PREFIXES
 from dhs_ai_kg.stats import peer_text
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
@@ -42,17 +42,11 @@ def engines(graphs: Path) -> tuple[Engine, Dataset]:
 
 
 def values() -> dict[str, str]:
-    """Parameter values as the CLI takes them, from synthetic release 1."""
+    """Parameter values as the CLI takes them, from synthetic release 1 (those the scale
+    series asks with), and that release for ``?release``."""
     release = datagen.release(SEED, 1)
-    org = KG[f"org/{release.tag}-lead-1"]
-    name = release.release.value(org, SCHEMA.name)
-    assert name is not None
     return {
-        "resource": str(KG[f"org/{release.tag}-coalition"]),
-        "org": str(org),
-        "subject": str(org),
-        "predicate": str(SCHEMA.name),
-        "object": name.n3(),
+        **bench_module("scale").sample_values(SEED),
         "release": str(KG[f"doc/{release.tag}-release"]),
     }
 
