@@ -1,4 +1,5 @@
-"""Beyond one machine: our releases pushed into Virtuoso 7 at scale, the named queries timed there.
+"""Beyond one machine: our releases pushed into Virtuoso 7 and the Oxigraph server at scale,
+the named queries timed there.
 
 Run from the repository root (see bench/README.md, "Virtuoso at scale"):
 
@@ -8,12 +9,15 @@ For each size: synthetic releases (``bench/datagen.py``, cached in ``bench/.cach
 ``bench/scale.py`` keeps them) beside our release; a throwaway Virtuoso 7 on 127.0.0.1 (free
 ports, its own database in a temporary folder, its process group killed on exit, error, Ctrl-C
 or SIGTERM, the folder removed); ``dhs-ai-kg push --data DIR`` into its Graph Store Protocol
-endpoint, timed per graph; Virtuoso's per-graph triple counts checked against ours; then every
+endpoint, timed per graph; the same push into an in-memory Oxigraph server (PyPI ``oxigraph``,
+``oxigraph serve`` with no ``--location``: the engine ours embeds, in Rust, with no Python or
+process isolation in front; ``--stores virtuoso`` leaves it out); each store's per-graph triple
+counts checked against ours; then every
 named query (``queries/*.rq``: required parameters bound to values of the generated data,
 optional ones open; each parameterised query also bound with the real release's values of
-``bench/queries/peers-bindings.json``) answered by Virtuoso and by our embedded engine
+``bench/queries/peers-bindings.json``) answered by each store and by our embedded engine
 (pyoxigraph, loaded with ``--data`` as the CLI loads it), the answers compared as result sets,
-then timed on both (p50/p99 of ``--repeat`` runs, the two alternating). Writes
+then timed on all (p50/p99 of ``--repeat`` runs, the order rotating run by run). Writes
 ``bench/results/<date>-virtuoso-scale.md`` with a ``.json`` beside it and prints the report's
 path. Exit code 1 when a count or an answer differs.
 """
@@ -101,24 +105,48 @@ def start_virtuoso(workdir: Path, buffers: int) -> Server:
     return server
 
 
-def virtuoso_counts(server: Server, graphs: set[str]) -> dict[str, int]:
-    """Triples per graph of ``graphs`` in Virtuoso (0 for a graph it does not have)."""
+def store_counts(server: Server, graphs: set[str]) -> dict[str, int]:
+    """Triples per graph of ``graphs`` in ``server`` (0 for a graph it does not have)."""
     url = server.url(server.query_target(COUNTS))
     status, body, _ = serving.http_get(url, peers.SELECT_ACCEPT, timeout=600)
     if status != 200:
-        raise RuntimeError(f"virtuoso's count query: HTTP {status}: {body[:300]!r}")
+        raise RuntimeError(f"{server.name}'s count query: HTTP {status}: {body[:300]!r}")
     found = {b["g"]["value"]: int(b["n"]["value"]) for b in json.loads(body)["results"]["bindings"]}
     return {g: found.get(g, 0) for g in sorted(graphs)}
+
+
+# --- Oxigraph ---------------------------------------------------------------------------------
+
+
+def start_oxigraph(workdir: Path) -> Server:
+    """An empty in-memory Oxigraph server on loopback (read-write: its Graph Store Protocol
+    endpoint ``/store`` takes the push); its process group is ours to stop."""
+    exe = Path(sys.executable).parent / "oxigraph"
+    if not exe.exists():
+        sys.exit(f"{exe} is missing: `.venv/bin/pip install -e '.[bench]'`")
+    server = Server("oxigraph", serving.free_port(), "/query")
+    server.start([str(exe), "serve", "--bind", f"{HOST}:{server.port}"], workdir, workdir)
+    try:
+        serving.wait_ready(server, server.query_target("ASK {}"), 60, peers.SELECT_ACCEPT)
+    except BaseException:
+        serving.stop_all([server])
+        raise
+    return server
+
+
+#: Where each store takes the push, and whether it asks for the dba login.
+STORES = {"virtuoso": (GSP_PATH, True), "oxigraph": ("/store", False)}
 
 
 # --- the push --------------------------------------------------------------------------------
 
 
-def push(data: Path, endpoint: str, timeout: float) -> dict:
-    """``dhs-ai-kg push --data DATA`` as a user runs it: wall seconds, peak RSS, and per graph
-    the triples sent and the seconds it said it took (serialize + PUT)."""
+def push(data: Path, endpoint: str, timeout: float, login: bool = True) -> dict:
+    """``dhs-ai-kg push --data DATA`` as a user runs it (``login``: as dba): wall seconds, peak
+    RSS, and per graph the triples sent and the seconds it said it took (serialize + PUT)."""
     argv = [sys.executable, "-m", "dhs_ai_kg_cli", "push", "--data", str(data)]
-    argv += ["--endpoint", endpoint, "--user", USER, "--timeout", str(timeout)]
+    argv += ["--endpoint", endpoint, "--timeout", str(timeout)]
+    argv += ["--user", USER] if login else []
     env = {**os.environ, "DHS_AI_KG_PASSWORD": PASSWORD}
     graphs: dict[str, dict[str, float]] = {}
     said: list[str] = []
@@ -200,46 +228,40 @@ def embedded_query(engine: object, label: str, text: str) -> tuple[peers.Query, 
 
 
 def time_queries(
-    server: Server,
+    servers: list[Server],
     engine: object,
     queries: list[tuple[peers.Query, str]],
     repeat: int,
     budget: float,
 ) -> dict[str, dict]:
-    """Per query: Virtuoso's and the embedded engine's samples (ms), alternating which goes
-    first; a cell stops early after ``budget`` seconds once it has three samples."""
+    """Per query: each server's and the embedded engine's samples (ms), the order rotating
+    run by run; a cell stops early after ``budget`` seconds once it has three samples."""
     out: dict[str, dict] = {}
+    names = [s.name for s in servers] + ["ours"]
     for q, fmt in queries:
-        url = server.url(server.query_target(q.text_for(server.name)))
-        virt: list[float] = []
-        ours: list[float] = []
-        errors = 0
+        urls = {s.name: s.url(s.query_target(q.text_for(s.name))) for s in servers}
+        samples: dict[str, list[float]] = {name: [] for name in names}
+        errors = dict.fromkeys(urls, 0)
         began = time.perf_counter()
         for round_ in range(repeat):
             if round_ >= 3 and time.perf_counter() - began > budget:
                 break
-            for who in ("virtuoso", "ours") if round_ % 2 == 0 else ("ours", "virtuoso"):
+            for who in names[round_ % len(names) :] + names[: round_ % len(names)]:
                 t = time.perf_counter()
-                if who == "virtuoso":
-                    status, _, _ = serving.http_get(url, q.accept, timeout=600)
-                    virt.append((time.perf_counter() - t) * 1000)
-                    errors += status != 200
-                else:
+                if who == "ours":
                     engine.query(q.text).serialize(fmt)  # type: ignore[attr-defined]
-                    ours.append((time.perf_counter() - t) * 1000)
-        out[q.name] = {
-            "rows": q.size,
-            "virtuoso_p50_ms": statistics.median(virt),
-            "virtuoso_p99_ms": scale.percentile(virt, 99),
-            "ours_p50_ms": statistics.median(ours),
-            "ours_p99_ms": scale.percentile(ours, 99),
-            "n": len(virt),
-            "errors": errors,
-        }
-        done = out[q.name]
-        log(
-            f"  {q.name}: virtuoso {done['virtuoso_p50_ms']:.1f}, ours {done['ours_p50_ms']:.1f} ms"
-        )
+                else:
+                    status, _, _ = serving.http_get(urls[who], q.accept, timeout=600)
+                    errors[who] += status != 200
+                samples[who].append((time.perf_counter() - t) * 1000)
+        done: dict = {"rows": q.size, "n": len(samples["ours"]), "errors": sum(errors.values())}
+        for who in names:
+            done[f"{who}_p50_ms"] = statistics.median(samples[who])
+            done[f"{who}_p99_ms"] = scale.percentile(samples[who], 99)
+        for who in urls:
+            done[f"{who}_errors"] = errors[who]
+        out[q.name] = done
+        log(f"  {q.name}: " + ", ".join(f"{who} {done[f'{who}_p50_ms']:.1f}" for who in names))
     return out
 
 
@@ -253,50 +275,54 @@ def run_size(size: int, args: argparse.Namespace) -> dict:
 
     data = scale.dataset_for(size, args.seed, args.cache)
     workdir = Path(tempfile.mkdtemp(prefix="virtuoso-scale-"))
+    servers: list[Server] = []
+    out: dict = {"size": size, "data": str(data)}
     try:
-        log(f"{size}: start Virtuoso in {workdir}")
-        server = start_virtuoso(workdir, args.buffers)
-        try:
-            endpoint = server.url(GSP_PATH)
+        for name in args.stores:
+            log(f"{size}: start {name} in {workdir}")
+            folder = workdir / name
+            folder.mkdir()
+            servers.append(
+                start_virtuoso(folder, args.buffers)
+                if name == "virtuoso"
+                else start_oxigraph(folder)
+            )
+        log(f"{size}: load the embedded engine")
+        t = time.perf_counter()
+        engine = Engine(load_store([data], statistics=True))
+        out["embedded_load_s"] = time.perf_counter() - t
+        ours = {
+            g.value: sum(1 for _ in engine.store.quads_for_pattern(None, None, None, g))
+            for g in engine.store.named_graphs()
+        }
+        queries = [embedded_query(engine, label, text) for label, text in variants(args.seed)]
+        for server in servers:
+            path, login = STORES[server.name]
+            endpoint = server.url(path)
             log(f"{size}: dhs-ai-kg push --data {data} --endpoint {endpoint}")
-            pushed = push(data, endpoint, args.push_timeout)
-            log(f"{size}: load the embedded engine")
-            t = time.perf_counter()
-            engine = Engine(load_store([data], statistics=True))
-            load_s = time.perf_counter() - t
-            ours = {
-                g.value: sum(1 for _ in engine.store.quads_for_pattern(None, None, None, g))
-                for g in engine.store.named_graphs()
-            }
+            pushed = push(data, endpoint, args.push_timeout, login)
             graphs = set(ours) | set(pushed["graphs"])
-            stored = virtuoso_counts(server, graphs)
+            stored = store_counts(server, graphs)
             sent = {g: int(pushed["graphs"].get(g, {}).get("sent", 0)) for g in sorted(graphs)}
-            ours = {g: ours.get(g, 0) for g in sorted(graphs)}
-            counts_agree = stored == ours == sent
-            log(f"{size}: counts {'agree' if counts_agree else 'DIFFER'}: {stored}")
-            queries = []
-            for label, text in variants(args.seed):
-                queries.append(embedded_query(engine, label, text))
+            mine = {g: ours.get(g, 0) for g in sorted(graphs)}
+            agree = stored == mine == sent
+            log(f"{size}: {server.name}'s counts {'agree' if agree else 'DIFFER'}: {stored}")
             verdicts = peers.check_server(server, [q for q, _ in queries])
             for name, verdict in verdicts.items():
                 if verdict:
-                    log(f"!!!!! ANSWER MISMATCH {name}: {verdict}")
-            log(f"{size}: timing {len(queries)} queries")
-            timings = time_queries(server, engine, queries, args.repeat, args.budget)
-        finally:
-            serving.stop_all([server])
+                    log(f"!!!!! ANSWER MISMATCH {server.name} {name}: {verdict}")
+            out[server.name] = {
+                "push": pushed,
+                "counts": {server.name: stored, "ours": mine, "sent": sent, "agree": agree},
+                "verdicts": verdicts,
+            }
+        log(f"{size}: timing {len(queries)} queries")
+        out["queries"] = time_queries(servers, engine, queries, args.repeat, args.budget)
     finally:
+        serving.stop_all(servers)
         shutil.rmtree(workdir, ignore_errors=True)
-    return {
-        "size": size,
-        "quads": sum(ours.values()),
-        "data": str(data),
-        "push": pushed,
-        "embedded_load_s": load_s,
-        "counts": {"virtuoso": stored, "ours": ours, "sent": sent, "agree": counts_agree},
-        "verdicts": verdicts,
-        "queries": timings,
-    }
+    out["quads"] = sum(ours.values())
+    return out
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -307,78 +333,116 @@ def short(graph: str) -> str:
     return graph.rstrip("/").rsplit("/", 1)[-1]
 
 
+LABELS = {"virtuoso": "Virtuoso", "oxigraph": "Oxigraph server", "ours": "ours (embedded)"}
+
+
 def report(rows: list[dict], command: str, note: str, loads: tuple[str, str]) -> str:
     """The Markdown report."""
     facts = peers.machine()
+    stores = [s for s in STORES if any(s in r for r in rows)]
+    versions = []
+    if "virtuoso" in stores:
+        versions.append(
+            f"Virtuoso (Debian virtuoso-opensource {peers._deb('virtuoso-opensource')}, "
+            "single server)"
+        )
+    if "oxigraph" in stores:
+        versions.append(f"Oxigraph server (PyPI oxigraph {peers._dist('oxigraph')}, in memory)")
     lines = [
-        f"# Virtuoso 7 at scale: push and named queries ({dt.date.today().isoformat()})",
+        f"# Virtuoso 7 and the Oxigraph server at scale: push and named queries "
+        f"({dt.date.today().isoformat()})",
         "",
         f"Command: `{command}`",
         "",
         f"Machine: {facts['CPU']}, {facts['cores']} cores, {facts['RAM']} RAM, {facts['OS']}. "
         f"Load average before / after: {loads[0]} / {loads[1]}. {note}",
         "",
-        f"Versions: Virtuoso (Debian virtuoso-opensource {peers._deb('virtuoso-opensource')}, "
-        f"single server); dhs-ai-kg {peers._dist('dhs-ai-kg')}, rdflib {peers._dist('rdflib')}, "
-        f"pyoxigraph {peers._dist('pyoxigraph')}, Python {peers.platform.python_version()}.",
+        f"Versions: {'; '.join(versions)}; dhs-ai-kg {peers._dist('dhs-ai-kg')}, "
+        f"rdflib {peers._dist('rdflib')}, pyoxigraph {peers._dist('pyoxigraph')}, "
+        f"Python {peers.platform.python_version()}.",
         "",
         "Per size: our release plus synthetic releases (`bench/datagen.py`) in the `--data` "
-        "layout; an empty Virtuoso 7 on 127.0.0.1 (`tests/virtuoso.ini` with more buffers, no "
-        "row cap, no query time cut-off); `dhs-ai-kg push --data DIR --endpoint "
-        f"http://127.0.0.1:PORT{GSP_PATH} --user dba` (Graph Store Protocol, N-Triples, Digest "
-        "auth; a graph over 1 MB as a PUT then POSTs, as Virtuoso resets a body of ~4 MB). "
+        "layout. Virtuoso: an empty Virtuoso 7 on 127.0.0.1 (`tests/virtuoso.ini` with more "
+        "buffers, no row cap, no query time cut-off), pushed with `dhs-ai-kg push --data DIR "
+        f"--endpoint http://127.0.0.1:PORT{GSP_PATH} --user dba` (Graph Store Protocol, "
+        "N-Triples, Digest auth; a graph over 1 MB as a PUT then POSTs, as Virtuoso resets a "
+        "body of ~4 MB). Oxigraph server: `oxigraph serve` with no `--location` (in memory: "
+        "the engine we embed, in Rust, with nothing in front), pushed with `dhs-ai-kg push "
+        "--data DIR --endpoint http://127.0.0.1:PORT/store`. "
         "Push: wall time of the command (the pyoxigraph "
         "load of every file, then per graph serialize + PUT), peak RSS of the push process. "
-        "Counts: triples per graph in Virtuoso (`COUNT(*)` per `GRAPH ?g`), in our embedded "
+        "Counts: triples per graph in each store (`COUNT(*)` per `GRAPH ?g`), in our embedded "
         "engine (pyoxigraph, `load_store` as the CLI loads `--data`) and as sent. Queries: the "
-        "same text (parameters written into its `VALUES`, the query's own `FROM`s) to "
-        "Virtuoso by GET (JSON results, N-Triples for DESCRIBE) and to the embedded engine "
+        "same text (parameters written into its `VALUES`, the query's own `FROM`s) to each "
+        "store by GET (JSON results, N-Triples for DESCRIBE) and to the embedded engine "
         "in this process (query + serialization to the same format); answers compared as "
         "result sets (graphs by isomorphism, row order where the query has `ORDER BY`) before "
-        "timing; p50/p99 ms, the two alternating run by run.",
+        "timing; p50/p99 ms, the order rotating run by run.",
     ]
     for r in rows:
-        push_ = r["push"]
-        lines += [
-            "",
-            f"## {r['quads']:,} quads (synthetic target {r['size']:,} triples)",
-            "",
-            f"Push: {push_['wall_s']:.1f} s wall, of which {push_['before_first_s']:.1f} s before "
-            "the first PUT (loading the files with pyoxigraph); "
-            f"peak RSS {push_['rss_mb']:.0f} MB. "
-            f"Embedded engine load (pyoxigraph bulk loader): {r['embedded_load_s']:.1f} s. "
-            f"Counts {'**agree**' if r['counts']['agree'] else '**DIFFER**'}.",
-            "",
-            "| graph | sent | in Virtuoso | in our engine | requests | serialize + send s "
-            "| triples/s |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-        ]
-        for graph, stored in r["counts"]["virtuoso"].items():
-            g = push_["graphs"].get(graph, {"s": 0.0, "requests": 0})
-            sent = r["counts"]["sent"][graph]
-            rate = f"{sent / g['s']:,.0f}" if g["s"] > 0 else "-"
-            lines.append(
-                f"| {short(graph)} | {sent:,} | {stored:,} | {r['counts']['ours'][graph]:,} "
-                f"| {g['requests']} | {g['s']:.2f} | {rate} |"
+        lines += ["", f"## {r['quads']:,} quads (synthetic target {r['size']:,} triples)", ""]
+        lines.append(
+            f"Embedded engine load (pyoxigraph bulk loader): {r['embedded_load_s']:.1f} s."
+        )
+        for store in stores:
+            s = r[store]
+            push_, counts = s["push"], s["counts"]
+            lines += [
+                "",
+                f"**{LABELS[store]}.** Push: {push_['wall_s']:.1f} s wall, of which "
+                f"{push_['before_first_s']:.1f} s before the first PUT (loading the files with "
+                f"pyoxigraph); peak RSS {push_['rss_mb']:.0f} MB. "
+                f"Counts {'**agree**' if counts['agree'] else '**DIFFER**'}.",
+                "",
+                f"| graph | sent | in {LABELS[store]} | in our engine | requests "
+                "| serialize + send s | triples/s |",
+                "|---|---:|---:|---:|---:|---:|---:|",
+            ]
+            for graph, stored in counts[store].items():
+                g = push_["graphs"].get(graph, {"s": 0.0, "requests": 0})
+                sent = counts["sent"][graph]
+                rate = f"{sent / g['s']:,.0f}" if g["s"] > 0 else "-"
+                lines.append(
+                    f"| {short(graph)} | {sent:,} | {stored:,} | {counts['ours'][graph]:,} "
+                    f"| {g['requests']} | {g['s']:.2f} | {rate} |"
+                )
+        wrong = {
+            (store, name): v for store in stores for name, v in r[store]["verdicts"].items() if v
+        }
+        said = "; ".join(
+            f"{LABELS[store]}: "
+            + (
+                "all the same as ours"
+                if not any(k[0] == store for k in wrong)
+                else f"**{sum(k[0] == store for k in wrong)} differ**"
             )
-        wrong = {k: v for k, v in r["verdicts"].items() if v}
+            for store in stores
+        )
+        who = [*stores, "ours"]
         lines += [
             "",
-            f"Named queries ({len(r['queries'])}; answers: "
-            + ("all the same as ours" if not wrong else f"**{len(wrong)} differ**")
-            + "), p50 / p99 ms:",
+            f"Named queries ({len(r['queries'])}; answers: {said}), p50 / p99 ms:",
             "",
-            "| query | rows | Virtuoso | ours (embedded) | Virtuoso ÷ ours (p50) | runs |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| query | rows | "
+            + " | ".join(LABELS[w] for w in who)
+            + " | "
+            + " | ".join(f"{LABELS[s]} ÷ ours (p50)" for s in stores)
+            + " | runs |",
+            "|---|---:|" + "---:|" * (len(who) + len(stores)) + "---:|",
         ]
         for name, q in r["queries"].items():
-            answer = f" WRONG: {wrong[name]}" if name in wrong else ""
-            ratio = q["virtuoso_p50_ms"] / q["ours_p50_ms"] if q["ours_p50_ms"] > 0 else 0.0
+            answer = "".join(
+                f" WRONG ({LABELS[s]}): {wrong[s, name]}" for s in stores if (s, name) in wrong
+            )
+            cells = [f"{q[f'{w}_p50_ms']:.1f} / {q[f'{w}_p99_ms']:.1f}" for w in who]
+            ratios = [
+                f"{q[f'{s}_p50_ms'] / q['ours_p50_ms']:.2f}" if q["ours_p50_ms"] > 0 else "-"
+                for s in stores
+            ]
             errors = f", {q['errors']} errors" if q["errors"] else ""
             lines.append(
-                f"| {name}{answer} | {q['rows']:,} | {q['virtuoso_p50_ms']:.1f} / "
-                f"{q['virtuoso_p99_ms']:.1f} | {q['ours_p50_ms']:.1f} / {q['ours_p99_ms']:.1f} "
-                f"| {ratio:.2f} | {q['n']}{errors} |"
+                f"| {name}{answer} | {q['rows']:,} | {' | '.join(cells)} | {' | '.join(ratios)} "
+                f"| {q['n']}{errors} |"
             )
     lines += [
         "",
@@ -406,8 +470,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=scale.CACHE, help="where the data is kept")
     parser.add_argument("--output", type=Path, help="default bench/results/DATE-virtuoso-scale.md")
     parser.add_argument("--note", default="The machine was shared with other jobs and noisy.")
+    parser.add_argument(
+        "--stores", default="virtuoso,oxigraph", help="comma list of: " + ", ".join(STORES)
+    )
     args = parser.parse_args(argv)
-    for program in ("virtuoso-t", "isql-vt"):
+    args.stores = [s for s in args.stores.split(",") if s]
+    if not args.stores or set(args.stores) - set(STORES):
+        parser.error(f"--stores takes a comma list of: {', '.join(STORES)}")
+    for program in ("virtuoso-t", "isql-vt") if "virtuoso" in args.stores else ():
         if shutil.which(program) is None:
             sys.exit(f"{program} is missing: `apt-get install -y virtuoso-opensource`")
     output = args.output or BENCH / "results" / f"{dt.date.today().isoformat()}-virtuoso-scale.md"
@@ -422,12 +492,18 @@ def main(argv: list[str] | None = None) -> int:
     shown = ["--sizes", args.sizes]
     shown += ["--repeat", str(args.repeat)] if args.repeat != 20 else []
     shown += ["--seed", str(args.seed)] if args.seed != 42 else []
+    shown += ["--stores", ",".join(args.stores)] if args.stores != list(STORES) else []
     command = " ".join([".venv/bin/python bench/virtuoso_scale.py", *shown])
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report(rows, command, args.note, (before, load_average())), encoding="utf-8")
     output.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     print(output)
-    bad = [r["size"] for r in rows if not r["counts"]["agree"] or any(r["verdicts"].values())]
+    bad = [
+        r["size"]
+        for r in rows
+        for s in args.stores
+        if not r[s]["counts"]["agree"] or any(r[s]["verdicts"].values())
+    ]
     return 1 if bad else 0
 
 

@@ -32,7 +32,8 @@ def bench_module(name: str) -> ModuleType:
 
 
 def processes_mentioning(text: str) -> list[str]:
-    """Command lines of live processes (this one excepted) that mention ``text``: what a bench
+    """Command lines of live processes (this one excepted) that mention ``text`` or run in a
+    folder whose path does (a server started with no path on its command line): what a bench
     tool left running."""
     found = []
     for proc in Path("/proc").iterdir():
@@ -41,7 +42,11 @@ def processes_mentioning(text: str) -> list[str]:
                 cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
             except OSError:
                 continue
-            if text in cmdline:
+            try:
+                cwd = os.readlink(proc / "cwd")
+            except OSError:  # another user's process
+                cwd = ""
+            if text in cmdline or text in cwd:
                 found.append(cmdline)
     return found
 
