@@ -65,6 +65,7 @@ OWN = internal_query("resource-own")
 QUOTES = internal_query("resource-quotes")
 LINKS = internal_query("resource-links")
 GROUNDING = internal_query("resource-grounding")
+IN_GROUNDING = internal_query("resource-in-grounding")
 ANNOTATION_SOURCE = internal_query("annotation-source")
 RELATIONS = internal_query("resource-relations")
 ONTOLOGY_HEADER = internal_query("ontology-header")
@@ -82,13 +83,18 @@ _PAGE_CLAUSE = re.compile(r"LIMIT \d+ OFFSET \d+")
 # --- our resources -------------------------------------------------------------------------
 
 
-def grounding(
-    engine: Engine, iri: str
-) -> dict[tuple[Node | None, Node | None, Node | None], dict[str, object]]:
-    """Each statement of the release graph about ``iri`` (as subject or object): the id of its
-    row (None when no statement node grounds it) and the quotes that state it."""
-    found: dict[tuple[Node | None, Node | None, Node | None], dict[str, object]] = {}
-    rows = engine.query(GROUNDING.text, {"resource": URIRef(iri)})
+Grounded = dict[tuple[Node | None, Node | None, Node | None], dict[str, object]]
+
+
+def grounding(engine: Engine, iri: str, page: tuple[int, int] | None = None) -> Grounded:
+    """Each statement of the release graph ``iri`` makes (``page`` None) or, for ``page``
+    (limit, offset) of the statements pointing to it, each of those: the id of its row (None
+    when no statement node grounds it) and the quotes that state it."""
+    found: Grounded = {}
+    if page is None:
+        rows = engine.query(GROUNDING.text, {"resource": URIRef(iri)})
+    else:
+        rows = engine.query(paged(IN_GROUNDING.text, *page), {"resource": URIRef(iri)})
     for _, subject, prop, value, statement, annotation, exact, source_file in rows:
         entry = found.setdefault((subject, prop, value), {"row": None, "quotes": []})
         if statement is None or annotation is None:
@@ -157,11 +163,17 @@ def resource_page(
             statements.append((*pair, grounded.get((subject, prop, value))))
         else:
             parts.setdefault(str(subject), []).append(pair)
+    # the statements pointing to it: this page's, grounded for this page's rows only (a
+    # statement whose subject is ``iri`` too was grounded with its own statements)
+    window = (limit, (page - 1) * limit)
+    grounded_in = grounding(engine, iri, window)
     incoming = [
-        (view(subject, subject_label), view(prop), grounded.get((subject, prop, URIRef(iri))))
-        for _, subject, prop, subject_label in engine.query(
-            paged(INCOMING.text, limit, (page - 1) * limit), bound
+        (
+            view(subject, subject_label),
+            view(prop),
+            (grounded if subject == URIRef(iri) else grounded_in).get((subject, prop, URIRef(iri))),
         )
+        for _, subject, prop, subject_label in engine.query(paged(INCOMING.text, *window), bound)
     ]
     total = incoming_total(engine, iri) if len(incoming) == limit or page > 1 else len(incoming)
     passages = [
