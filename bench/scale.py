@@ -145,6 +145,7 @@ def worker_validate(data: Path | None) -> dict:
     gc.freeze()  # as `dhs-ai-kg validate` does once the data is loaded
     loaded = time.perf_counter()
     outcome = validate(dataset)
+    gc.collect()  # as `dhs-ai-kg validate` does: SHACL's working copy freed before the quotes
     shacl = time.perf_counter()
     folders = [resource_dir("data") / "source"] + ([data.parent / "source"] if data else [])
     problems = quote_problems(dataset, release_texts(dataset, folders))

@@ -144,6 +144,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             "the ontology's own header and term style are not checked",
         )
     _say(sys.stdout, outcome.turtle() if args.format == "turtle" else outcome.text())
+    # pySHACL's working copy (the union plus the ontology's axioms) is cyclic garbage now,
+    # 3.6M objects at 1M triples: free it here, not in whichever full collection comes next
+    # (inside the quote check it took that step from 0.4 s to 3 s; else at exit).
+    gc.collect()
     problems = _quote_problems(dataset, args)
     for problem in problems:
         _say(sys.stderr, f"grounding: {problem}")
