@@ -5,7 +5,7 @@ valid and broken synthetic data."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -115,6 +115,32 @@ def test_broken_synthetic_data_gets_pyshacls_results(tmp_path: Path):
     assert ours == alone
 
 
+def _probe_validate(
+    monkeypatch: pytest.MonkeyPatch, function: str, probe: Callable[[], int]
+) -> list[int]:
+    """What ``probe`` says each time ``dhs-ai-kg validate`` calls ``function`` (a dotted
+    name), the collector unfrozen before and after."""
+    import gc
+
+    from dhs_ai_kg_cli import main
+
+    seen: list[int] = []
+    module, name = function.rsplit(".", 1)
+    real = getattr(sys.modules[module], name)
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(probe())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(function, spy)
+    gc.unfreeze()
+    try:
+        assert main(["validate"]) == 0
+    finally:
+        gc.unfreeze()
+    return seen
+
+
 def test_validate_keeps_the_loaded_data_out_of_full_collections(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -122,21 +148,7 @@ def test_validate_keeps_the_loaded_data_out_of_full_collections(
     triples, full collections walking the rdflib heap cost 11-40 s of validation)."""
     import gc
 
-    from dhs_ai_kg_cli import main
-
-    frozen: list[int] = []
-    real_validate = sys.modules["dhs_ai_kg.validation"].validate
-
-    def spy(*args: object, **kwargs: object) -> object:
-        frozen.append(gc.get_freeze_count())
-        return real_validate(*args, **kwargs)
-
-    monkeypatch.setattr("dhs_ai_kg.validation.validate", spy)
-    gc.unfreeze()
-    try:
-        assert main(["validate"]) == 0
-    finally:
-        gc.unfreeze()
+    frozen = _probe_validate(monkeypatch, "dhs_ai_kg.validation.validate", gc.get_freeze_count)
     capsys.readouterr()
     assert frozen and frozen[0] > 0
 
@@ -149,21 +161,7 @@ def test_validate_frees_the_shacl_working_copy_before_the_quote_check(
     1M triples, 3.6M objects: the check took 0.4 s or 3 s by where that collection fell)."""
     import gc
 
-    from dhs_ai_kg_cli import main
-
-    garbage: list[int] = []
-    real_release_texts = sys.modules["dhs_ai_kg.grounding"].release_texts
-
-    def spy(*args: object, **kwargs: object) -> object:
-        garbage.append(gc.collect())
-        return real_release_texts(*args, **kwargs)
-
-    monkeypatch.setattr("dhs_ai_kg.grounding.release_texts", spy)
-    gc.unfreeze()
-    try:
-        assert main(["validate"]) == 0
-    finally:
-        gc.unfreeze()
+    garbage = _probe_validate(monkeypatch, "dhs_ai_kg.grounding.release_texts", gc.collect)
     capsys.readouterr()
     assert garbage == [0]
 
