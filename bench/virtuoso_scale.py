@@ -11,7 +11,8 @@ ports, its own database in a temporary folder, its process group killed on exit,
 or SIGTERM, the folder removed); ``dhs-ai-kg push --data DIR`` into its Graph Store Protocol
 endpoint, timed per graph; the same push into an in-memory Oxigraph server (PyPI ``oxigraph``,
 ``oxigraph serve`` with no ``--location``: the engine ours embeds, in Rust, with no Python or
-process isolation in front; ``--stores virtuoso`` leaves it out); each store's per-graph triple
+process isolation in front) and one on RocksDB (``--location``: persisted); ``--stores``
+picks among the three; each store's per-graph triple
 counts checked against ours; then every
 named query (``queries/*.rq``: required parameters bound to values of the generated data,
 optional ones open; each parameterised query also bound with the real release's values of
@@ -118,14 +119,17 @@ def store_counts(server: Server, graphs: set[str]) -> dict[str, int]:
 # --- Oxigraph ---------------------------------------------------------------------------------
 
 
-def start_oxigraph(workdir: Path) -> Server:
-    """An empty in-memory Oxigraph server on loopback (read-write: its Graph Store Protocol
-    endpoint ``/store`` takes the push); its process group is ours to stop."""
+def start_oxigraph(workdir: Path, on_disk: bool = False) -> Server:
+    """An empty Oxigraph server on loopback, in memory or (``on_disk``) on RocksDB in
+    ``workdir`` (read-write: its Graph Store Protocol endpoint ``/store`` takes the push);
+    its process group is ours to stop."""
     exe = Path(sys.executable).parent / "oxigraph"
     if not exe.exists():
         sys.exit(f"{exe} is missing: `.venv/bin/pip install -e '.[bench]'`")
-    server = Server("oxigraph", serving.free_port(), "/query")
-    server.start([str(exe), "serve", "--bind", f"{HOST}:{server.port}"], workdir, workdir)
+    server = Server("oxigraph-rocksdb" if on_disk else "oxigraph", serving.free_port(), "/query")
+    argv = [str(exe), "serve", "--bind", f"{HOST}:{server.port}"]
+    argv += ["--location", str(workdir / "db")] if on_disk else []
+    server.start(argv, workdir, workdir)
     try:
         serving.wait_ready(server, server.query_target("ASK {}"), 60, peers.SELECT_ACCEPT)
     except BaseException:
@@ -135,7 +139,11 @@ def start_oxigraph(workdir: Path) -> Server:
 
 
 #: Where each store takes the push, and whether it asks for the dba login.
-STORES = {"virtuoso": (GSP_PATH, True), "oxigraph": ("/store", False)}
+STORES = {
+    "virtuoso": (GSP_PATH, True),
+    "oxigraph": ("/store", False),
+    "oxigraph-rocksdb": ("/store", False),
+}
 
 
 # --- the push --------------------------------------------------------------------------------
@@ -285,7 +293,7 @@ def run_size(size: int, args: argparse.Namespace) -> dict:
             servers.append(
                 start_virtuoso(folder, args.buffers)
                 if name == "virtuoso"
-                else start_oxigraph(folder)
+                else start_oxigraph(folder, on_disk=name == "oxigraph-rocksdb")
             )
         log(f"{size}: load the embedded engine")
         t = time.perf_counter()
@@ -333,7 +341,12 @@ def short(graph: str) -> str:
     return graph.rstrip("/").rsplit("/", 1)[-1]
 
 
-LABELS = {"virtuoso": "Virtuoso", "oxigraph": "Oxigraph server", "ours": "ours (embedded)"}
+LABELS = {
+    "virtuoso": "Virtuoso",
+    "oxigraph": "Oxigraph server",
+    "oxigraph-rocksdb": "Oxigraph server (RocksDB)",
+    "ours": "ours (embedded)",
+}
 
 
 def report(rows: list[dict], command: str, note: str, loads: tuple[str, str]) -> str:
@@ -346,8 +359,8 @@ def report(rows: list[dict], command: str, note: str, loads: tuple[str, str]) ->
             f"Virtuoso (Debian virtuoso-opensource {peers._deb('virtuoso-opensource')}, "
             "single server)"
         )
-    if "oxigraph" in stores:
-        versions.append(f"Oxigraph server (PyPI oxigraph {peers._dist('oxigraph')}, in memory)")
+    if {"oxigraph", "oxigraph-rocksdb"} & set(stores):
+        versions.append(f"Oxigraph server (PyPI oxigraph {peers._dist('oxigraph')})")
     lines = [
         f"# Virtuoso 7 and the Oxigraph server at scale: push and named queries "
         f"({dt.date.today().isoformat()})",
@@ -368,7 +381,8 @@ def report(rows: list[dict], command: str, note: str, loads: tuple[str, str]) ->
         "N-Triples, Digest auth; a graph over 1 MB as a PUT then POSTs, as Virtuoso resets a "
         "body of ~4 MB). Oxigraph server: `oxigraph serve` with no `--location` (in memory: "
         "the engine we embed, in Rust, with nothing in front), pushed with `dhs-ai-kg push "
-        "--data DIR --endpoint http://127.0.0.1:PORT/store`. "
+        "--data DIR --endpoint http://127.0.0.1:PORT/store`; Oxigraph server (RocksDB): the same "
+        "with `--location DIR` (persisted, the store for data that outgrows memory). "
         "Push: wall time of the command (the pyoxigraph "
         "load of every file, then per graph serialize + PUT), peak RSS of the push process. "
         "Counts: triples per graph in each store (`COUNT(*)` per `GRAPH ?g`), in our embedded "
@@ -471,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, help="default bench/results/DATE-virtuoso-scale.md")
     parser.add_argument("--note", default="The machine was shared with other jobs and noisy.")
     parser.add_argument(
-        "--stores", default="virtuoso,oxigraph", help="comma list of: " + ", ".join(STORES)
+        "--stores", default=",".join(STORES), help="comma list of: " + ", ".join(STORES)
     )
     args = parser.parse_args(argv)
     args.stores = [s for s in args.stores.split(",") if s]
