@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import datetime as dt
 import json
 import os
 import random
@@ -46,7 +45,7 @@ from rdflib import URIRef
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
-from scale import free_port, machine, versions  # noqa: E402
+from scale import free_port, machine, versions, write_report  # noqa: E402
 
 from dhs_ai_kg.engine import Engine  # noqa: E402
 from dhs_ai_kg.loading import load_store  # noqa: E402
@@ -288,12 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for row in served(args.data, args.repeat):
         lines.append(f"| {row['path']} | {row['status']} | {row['ms']:.0f} | {row['bytes']:,} |")
-    out = (
-        args.output or REPO / "bench" / "results" / f"{dt.date.today().isoformat()}-entity-pages.md"
-    )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(out)
+    print(write_report(lines, "entity-pages", args.output))
     return 1 if differ else 0
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import datetime as dt
 import json
 import statistics
 import subprocess
@@ -38,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 REAL_VALUES = REPO / "bench" / "queries" / "peers-bindings.json"
 sys.path.insert(0, str(REPO / "bench"))
 
-from scale import machine, required_values, sample_values, versions  # noqa: E402
+from scale import machine, required_values, sample_values, versions, write_report  # noqa: E402
 
 from dhs_ai_kg.engine import Engine  # noqa: E402
 from dhs_ai_kg.loading import load_store  # noqa: E402
@@ -156,12 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                 line = f"| {name} | {case} | {rows} | {p50['before']} | {p50['after']} | {same} |"
                 print(line, file=sys.stderr, flush=True)
                 lines.append(line)
-    out = (
-        args.output or REPO / "bench" / "results" / f"{dt.date.today().isoformat()}-query-plans.md"
-    )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(out)
+    print(write_report(lines, "query-plans", args.output))
     return 1 if differ else 0
 
 

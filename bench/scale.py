@@ -301,6 +301,15 @@ def dataset_for(size: int, seed: int, cache: Path = CACHE) -> Path:
     return out / "graphs"
 
 
+def write_report(lines: list[str], name: str, output: Path | None = None) -> Path:
+    """A bench tool's report lines written to ``output`` (default
+    ``bench/results/<date>-<name>.md``); its path."""
+    out = output or BENCH / "results" / f"{dt.date.today().isoformat()}-{name}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out
+
+
 def _seconds(value: float | None) -> str:
     """``value`` as a table cell (— when not measured)."""
     return "—" if value is None else f"{value:.2f}"
